@@ -1,0 +1,39 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "hgm-check",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hgm-check", targets: ["hgm-check"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The C boundary to libz3 (Debian libz3-dev ships z3.pc).
+        .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
+        // The only module that imports CZ3: a typed Swift facade over Z3.
+        .target(name: "HGMSMT", dependencies: ["CZ3"]),
+        // Front end: lexer, parser, syntax tree, diagnostics, name resolution, checks.
+        .target(name: "HGMSpec"),
+        // Semantics: state layout, locks, page-table primitives, invariants, compiled program.
+        .target(name: "HGMModel", dependencies: ["HGMSpec"]),
+        // Search engine, trace reconstruction, results (and obligation generation).
+        .target(name: "HGMCheck", dependencies: ["HGMModel", "HGMSpec", "HGMSMT"]),
+        // Reporters: text and JSON; the search never prints.
+        .target(name: "HGMReport", dependencies: ["HGMCheck", "HGMModel", "HGMSpec"]),
+        .executableTarget(
+            name: "hgm-check",
+            dependencies: [
+                "HGMCheck", "HGMReport", "HGMSpec", "HGMModel", "HGMSMT",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "HGMSpecTests", dependencies: ["HGMSpec"]),
+        .testTarget(name: "HGMModelTests", dependencies: ["HGMModel", "HGMSpec"]),
+        .testTarget(name: "HGMCheckTests", dependencies: ["HGMCheck", "HGMModel", "HGMSpec"]),
+        .testTarget(name: "HGMSMTTests", dependencies: ["HGMSMT"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["hgm-check"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

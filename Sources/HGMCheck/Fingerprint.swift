@@ -1,0 +1,115 @@
+import HGMModel
+
+/// 64-bit fingerprint of a packed state (wyhash-style multiply-mix over 64-bit chunks).
+/// Distinct states collide with probability about n²/2⁶⁵ for n states; a collision could
+/// hide a state, which is the usual, stated risk of fingerprint-based model checking.
+@inline(__always)
+public func fingerprint(_ s: UnsafePointer<Word>, _ count: Int) -> UInt64 {
+    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
+    let p = UnsafeRawPointer(s)
+    var i = 0
+    let bytes = count * 4
+    while i + 8 <= bytes {
+        let x = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        h = mix(h ^ x, 0xA076_1D64_78BD_642F)
+        i += 8
+    }
+    if i < bytes {
+        let x = UInt64(p.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+        h = mix(h ^ x, 0xE703_7ED1_A0B4_28DB)
+    }
+    h = mix(h, 0x8EBC_6AF0_9C88_C6E3)
+    return h == 0 ? 1 : h
+}
+
+@inline(__always) func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let r = a.multipliedFullWidth(by: b)
+    return r.high ^ r.low
+}
+
+/// The visited set: open addressing with linear probing over 8-byte fingerprints, grown by
+/// 1.5× at 75% load, so it holds 10.7–16 bytes per state. 0 marks an empty slot.
+public struct FingerprintSet: ~Copyable {
+    var slots: UnsafeMutablePointer<UInt64>
+    public private(set) var capacity: Int
+    public private(set) var count = 0
+
+    public init(capacity: Int = 1 << 16) {
+        self.capacity = max(16, capacity)
+        slots = .allocate(capacity: self.capacity)
+        slots.initialize(repeating: 0, count: self.capacity)
+    }
+    deinit { slots.deallocate() }
+
+    public var bytes: Int { capacity * 8 }
+
+    @inline(__always) func home(_ fp: UInt64) -> Int { Int(fp.multipliedFullWidth(by: UInt64(capacity)).high) }
+
+    /// Inserts; true when the fingerprint was new.
+    @inline(__always) public mutating func insert(_ fp: UInt64) -> Bool {
+        if (count + 1) * 4 > capacity * 3 { grow() }
+        var i = home(fp)
+        while true {
+            let x = slots[i]
+            if x == 0 { slots[i] = fp; count += 1; return true }
+            if x == fp { return false }
+            i += 1
+            if i == capacity { i = 0 }
+        }
+    }
+
+    public func contains(_ fp: UInt64) -> Bool {
+        var i = home(fp)
+        while true {
+            let x = slots[i]
+            if x == 0 { return false }
+            if x == fp { return true }
+            i += 1
+            if i == capacity { i = 0 }
+        }
+    }
+
+    mutating func grow() {
+        let old = slots, oldCap = capacity
+        capacity = oldCap + oldCap / 2
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: 0, count: capacity)
+        for j in 0..<oldCap where old[j] != 0 {
+            var i = home(old[j])
+            while slots[i] != 0 { i += 1; if i == capacity { i = 0 } }
+            slots[i] = old[j]
+        }
+        old.deallocate()
+    }
+}
+
+/// A growable buffer of fixed-size states (the BFS frontier).
+public struct StateQueue: ~Copyable {
+    public let stride: Int
+    var buf: UnsafeMutablePointer<Word>
+    var cap: Int
+    public private(set) var count = 0
+    public init(stride: Int, capacity: Int = 1024) {
+        self.stride = max(1, stride); cap = capacity
+        buf = .allocate(capacity: cap * self.stride)
+    }
+    deinit { buf.deallocate() }
+    public var bytes: Int { cap * stride * 4 }
+    @inline(__always) public subscript(i: Int) -> UnsafeMutablePointer<Word> { buf + i * stride }
+    @inline(__always) public mutating func append(_ s: UnsafePointer<Word>) {
+        if count == cap {
+            let n = cap * 2
+            let nb = UnsafeMutablePointer<Word>.allocate(capacity: n * stride)
+            nb.update(from: buf, count: count * stride)
+            buf.deallocate()
+            buf = nb; cap = n
+        }
+        (buf + count * stride).update(from: s, count: stride)
+        count += 1
+    }
+    public mutating func removeAll() { count = 0 }
+    /// Swaps contents with another queue of the same stride.
+    public mutating func swapWith(_ other: inout StateQueue) {
+        swap(&buf, &other.buf); swap(&cap, &other.cap); swap(&count, &other.count)
+    }
+}

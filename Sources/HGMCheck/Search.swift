@@ -1,0 +1,130 @@
+import Foundation
+import HGMModel
+
+/// A violation found by the search: the invariant, the BFS depth, and where to rebuild the
+/// trace to: a state (its fingerprint), or a step of `thread` out of a state.
+public struct Finding: Sendable {
+    public var id: Int32
+    public var depth: Int
+    public var stateFP: UInt64
+    /// -1 for a violating state; otherwise the thread whose step (alternative `choice`) violates.
+    public var thread: Int
+    public var choice: Int
+}
+
+/// Exhaustive breadth-first search over all interleavings. Visited states are kept as
+/// 64-bit fingerprints only; whole states live only in the two frontier queues. States
+/// that violate something are not expanded. Violations are recorded once per invariant,
+/// at the smallest depth (so their traces are shortest).
+public struct BreadthFirstSearch {
+    public let machine: Machine
+    public var limits: SearchLimits
+    public weak var observer: SearchObserver?
+
+    public init(machine: Machine, limits: SearchLimits, observer: SearchObserver? = nil) {
+        self.machine = machine; self.limits = limits; self.observer = observer
+    }
+
+    public struct Outcome {
+        public var findings: [Finding]
+        public var stats: SearchStats
+        public var limit: String?
+    }
+
+    public func run() -> Outcome {
+        let m = machine
+        let stride = m.model.words
+        let nThreads = m.model.threads.count
+        let start = Date()
+        var visited = FingerprintSet()
+        var cur = StateQueue(stride: stride)
+        var next = StateQueue(stride: stride)
+        let scratch = UnsafeMutablePointer<Word>.allocate(capacity: stride)
+        defer { scratch.deallocate() }
+        var findings: [Finding] = []
+        var seen = [Bool](repeating: false, count: m.violationCount)
+        var transitions = 0
+        var depth = 0
+        var maxDepth = 0
+        var limit: String? = nil
+        var peak = 0
+
+        func record(_ id: Int32, _ d: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
+            if seen[Int(id)] { return }
+            seen[Int(id)] = true
+            findings.append(Finding(id: id, depth: d, stateFP: fp, thread: t, choice: c))
+        }
+
+        let (s0, v0, _) = m.initialState()
+        s0.withUnsafeBufferPointer { b in
+            let p = b.baseAddress!
+            let fp = fingerprint(p, stride)
+            _ = visited.insert(fp)
+            if v0 >= 0 { record(v0, 0, fp, -1, 0); return }
+            let v = m.checkState(UnsafeMutablePointer(mutating: p))
+            if v >= 0 { record(v, 0, fp, -1, 0); return }
+            cur.append(p)
+        }
+
+        var lastReport = start
+        var sinceCheck = 0
+        search: while cur.count > 0 {
+            if let md = limits.maxDepth, depth >= md { limit = "max-depth \(md) reached"; break }
+            maxDepth = depth
+            for i in 0..<cur.count {
+                let s = cur[i]
+                var any = false
+                for t in 0..<nThreads {
+                    let k = m.choices(s, t)
+                    var c = 0
+                    while c < k {
+                        any = true
+                        scratch.update(from: s, count: stride)
+                        let v = m.step(scratch, t, choice: c)
+                        transitions += 1
+                        if v >= 0 {
+                            record(v, depth + 1, fingerprint(s, stride), t, c)
+                        } else {
+                            let fp = fingerprint(scratch, stride)
+                            if visited.insert(fp) {
+                                let v2 = m.checkState(scratch)
+                                if v2 >= 0 { record(v2, depth + 1, fp, -1, 0) } else { next.append(scratch) }
+                            }
+                        }
+                        c += 1
+                    }
+                }
+                if !any {
+                    let v = m.checkStuck(s)
+                    if v >= 0 { record(v, depth, fingerprint(s, stride), -1, 0) }
+                }
+                sinceCheck += 1
+                if sinceCheck >= 2048 {
+                    sinceCheck = 0
+                    let mem = visited.bytes + cur.bytes + next.bytes
+                    peak = max(peak, mem)
+                    if let ms = limits.maxStates, visited.count >= ms { limit = "max-states \(ms) reached"; break search }
+                    if let mm = limits.maxMemoryBytes, mem >= mm { limit = "max-memory \(mm / (1 << 20)) MiB reached"; break search }
+                    let now = Date()
+                    if let to = limits.timeout, now.timeIntervalSince(start) >= to { limit = "timeout \(to) s reached"; break search }
+                    if let o = observer, now.timeIntervalSince(lastReport) >= 1 {
+                        lastReport = now
+                        o.progress(states: visited.count, depth: depth, statesPerSecond: Double(visited.count) / now.timeIntervalSince(start))
+                    }
+                }
+            }
+            if let ms = limits.maxStates, visited.count >= ms, next.count > 0 { limit = "max-states \(ms) reached"; break }
+            cur.swapWith(&next)
+            next.removeAll()
+            depth += 1
+        }
+        peak = max(peak, visited.bytes + cur.bytes + next.bytes)
+        let secs = Date().timeIntervalSince(start)
+        let stats = SearchStats(distinctStates: visited.count, transitions: transitions, depth: maxDepth, seconds: secs,
+                                statesPerSecond: secs > 0 ? Double(visited.count) / secs : 0, peakMemoryBytes: peak,
+                                visitedBytesPerState: visited.count > 0 ? Double(visited.bytes) / Double(visited.count) : 0,
+                                stateBytes: stride * 4)
+        findings.sort { ($0.depth, $0.id) < ($1.depth, $1.id) }
+        return Outcome(findings: findings, stats: stats, limit: limit)
+    }
+}

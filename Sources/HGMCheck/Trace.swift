@@ -1,0 +1,120 @@
+import HGMModel
+import HGMSpec
+
+/// Rebuilds shortest traces for findings. The main search keeps fingerprints only, so the
+/// traces are found by a second breadth-first search that records parents, under the same
+/// expansion rules, stopping once every target is reached; the path is then replayed with
+/// the machine explaining each step. This costs memory only when something was found.
+public struct TraceBuilder {
+    public let machine: Machine
+
+    public init(machine: Machine) { self.machine = machine }
+
+    typealias Move = (thread: Int, choice: Int)
+
+    public func reports(for findings: [Finding]) -> [ViolationReport] {
+        let paths = searchPaths(to: Set(findings.map(\.stateFP)), maxDepth: findings.map(\.depth).max() ?? 0)
+        return findings.map { f in report(f, path: paths[f.stateFP] ?? []) }
+    }
+
+    func searchPaths(to targets: Set<UInt64>, maxDepth: Int) -> [UInt64: [Move]] {
+        let m = machine
+        let stride = m.model.words
+        var parent: [UInt64: (UInt64, Int, Int)] = [:]
+        var remaining = targets
+        var out: [UInt64: [Move]] = [:]
+        let (s0, v0, _) = m.initialState()
+        let fp0 = s0.withUnsafeBufferPointer { fingerprint($0.baseAddress!, stride) }
+        func path(_ fp: UInt64) -> [Move] {
+            var moves: [Move] = []
+            var x = fp
+            while x != fp0, let (p, t, c) = parent[x] { moves.append((t, c)); x = p }
+            return moves.reversed()
+        }
+        if remaining.remove(fp0) != nil { out[fp0] = [] }
+        if v0 >= 0 { return out }
+        var cur: [[Word]] = [s0]
+        var depth = 0
+        parent.reserveCapacity(1024)
+        var scratch = [Word](repeating: 0, count: stride)
+        while !cur.isEmpty && !remaining.isEmpty && depth <= maxDepth {
+            var next: [[Word]] = []
+            for var s in cur {
+                let fp = s.withUnsafeBufferPointer { fingerprint($0.baseAddress!, stride) }
+                s.withUnsafeMutableBufferPointer { sb in
+                    let sp = sb.baseAddress!
+                    for t in 0..<m.model.threads.count {
+                        for c in 0..<m.choices(sp, t) {
+                            scratch.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: sp, count: stride) }
+                            let v = scratch.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, t, choice: c) }
+                            if v >= 0 { continue }
+                            let nfp = scratch.withUnsafeBufferPointer { fingerprint($0.baseAddress!, stride) }
+                            if nfp == fp0 || parent[nfp] != nil { continue }
+                            parent[nfp] = (fp, t, c)
+                            if remaining.remove(nfp) != nil { out[nfp] = path(nfp) }
+                            let bad = scratch.withUnsafeMutableBufferPointer { m.checkState($0.baseAddress!) }
+                            if bad < 0 { next.append(scratch) }
+                        }
+                    }
+                }
+            }
+            cur = next
+            depth += 1
+        }
+        return out
+    }
+
+    func report(_ f: Finding, path: [Move]) -> ViolationReport {
+        let m = machine
+        let model = m.model
+        var steps: [TraceStep] = []
+        var moves = path
+        if f.thread >= 0 { moves.append((f.thread, f.choice)) }
+        m.wantDetail = true
+        defer { m.wantDetail = false }
+        var (s, v0, vt) = m.initialState()
+        var message = ""
+        var anchor: String? = nil
+        if v0 >= 0 && moves.isEmpty {
+            message = m.detail
+            if vt >= 0 { anchor = model.info[model.threads[vt].entry].location.description }
+        }
+        var before = s
+        var lastThread = -1
+        var switches = 0
+        for (i, mv) in moves.enumerated() {
+            let pc = Int(s[model.pcWord(mv.thread)])
+            let info = model.info[pc]
+            m.detail = ""
+            let v = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, mv.thread, choice: mv.choice) }
+            let changes = before.withUnsafeBufferPointer { a in s.withUnsafeBufferPointer { b in
+                m.describeChanges(a.baseAddress!, b.baseAddress!, thread: mv.thread) } }
+            var stmt = info.statement
+            if case .either = model.ops[pc] { stmt += "  [branch \(mv.choice + 1)]" }
+            steps.append(TraceStep(step: i + 1, thread: model.threads[mv.thread].name, procedure: info.procedure,
+                                   location: "\(info.location.file):\(info.location.line)", statement: stmt, changes: changes))
+            if lastThread >= 0 && lastThread != mv.thread { switches += 1 }
+            lastThread = mv.thread
+            if i == moves.count - 1 && f.thread >= 0 && v >= 0 {
+                message = m.detail
+                anchor = info.location.description
+            }
+            before = s
+        }
+        if f.thread < 0 && !(v0 >= 0 && moves.isEmpty) {
+            m.detail = ""
+            _ = s.withUnsafeMutableBufferPointer { b -> Int32 in
+                let p = b.baseAddress!
+                let x = m.checkState(p)
+                return x >= 0 ? x : m.checkStuck(p)
+            }
+            message = m.detail
+            let idx = Int(f.id) - m.builtinCount
+            if idx >= 0 { anchor = model.userInvariants[idx].location.description }
+            else if let lastStep = steps.last { anchor = lastStep.location }
+        }
+        let name = m.name(ofViolation: f.id)
+        let help = Invariant(rawValue: name)?.help ?? "User invariant declared in the spec."
+        return ViolationReport(invariant: name, message: message, help: help, location: anchor, trace: steps, contextSwitches: switches)
+    }
+}

@@ -1,0 +1,549 @@
+import HGMSpec
+
+/// Compiles a loaded spec into a `Model`: resolves names, inlines procedure calls into
+/// each thread's code, hoists shared-state calls out of expressions (each becomes its own
+/// step, left to right), and lays out the state. Every error is a diagnostic at the spec
+/// location that caused it.
+public struct Compiler {
+    var m: Model
+    let spec: LoadedSpec
+    let g: Geometry
+
+    // Per-thread compilation state.
+    var nextSlot: Int32 = 0
+    var highWater: Int32 = 0
+    var localNames: [String] = []
+    var callStack: [String] = []
+
+    struct Scope {
+        var proc: String
+        var vars: [String: Int32] = [:]
+        var labels: [String: Int] = [:]
+        var gotos: [(op: Int, label: String, loc: SourceLocation)] = []
+        var retSlot: Int32
+        var returns: [Int] = []
+        var loops: [(top: Int, breaks: [Int])] = []
+    }
+
+    public static let errnos: [String: Int] = [
+        "EPERM": 1, "ENOENT": 2, "EINTR": 4, "EIO": 5, "EAGAIN": 11, "ENOMEM": 12, "EFAULT": 14, "EBUSY": 16,
+        "EEXIST": 17, "EINVAL": 22, "ENOSPC": 28, "EHWPOISON": 133,
+        "VM_FAULT_OOM": 1, "VM_FAULT_SIGBUS": 2, "VM_FAULT_HWPOISON_LARGE": 4, "VM_FAULT_RETRY": 8, "VM_FAULT_NOPAGE": 16,
+    ]
+    /// Spec spellings of lock operations, with the page-lock forms that wrap their argument in `page_lock(...)`.
+    static let aliases: [String: (Prim, wrapPage: Bool)] = [
+        "spin_lock": (.lock, false), "spin_unlock": (.unlock, false), "mutex_lock": (.lock, false),
+        "mutex_unlock": (.unlock, false), "down_read": (.readLock, false), "up_read": (.readUnlock, false),
+        "down_write": (.writeLock, false), "up_write": (.writeUnlock, false), "down_write_trylock": (.writeTrylock, false),
+        "lock_page": (.lock, true), "unlock_page": (.unlock, true), "trylock_page": (.trylock, true),
+    ]
+
+    public static func compile(_ spec: LoadedSpec) throws(DiagnosticError) -> Model {
+        let top = SourceLocation(file: spec.main.path, line: 1, column: 1)
+        let g = try Geometry.from(spec.geometry, fallback: top)
+        let w = try World.from(spec.world, at: top, geometry: g)
+        var c = Compiler(m: Model(path: spec.main.path, scenario: spec.main.scenario, geometry: g, world: w,
+                                  expectation: spec.main.expectation, expectationLocation: spec.main.expectationLocation),
+                         spec: spec, g: g)
+        try c.layoutLocks()
+        try c.lockOrder()
+        try c.compileThreads()
+        try c.properties()
+        c.layoutState()
+        return c.m
+    }
+
+    func fail(_ l: SourceLocation, _ msg: String, _ hint: String? = nil) -> DiagnosticError {
+        DiagnosticError([Diagnostic(l, msg, hint: hint)])
+    }
+
+    // MARK: - Locks
+
+    mutating func addLock(_ name: String, _ kind: World.LockKind, _ cls: String) -> Int {
+        m.lockSlots.append(LockSlot(name: name, kind: kind, lockClass: cls, offset: 0))
+        return m.lockSlots.count - 1
+    }
+
+    mutating func layoutLocks() throws(DiagnosticError) {
+        for l in m.world.locks {
+            for b in 0..<l.buckets {
+                _ = addLock(l.hashed ? "\(l.name)[\(b)]" : l.name, l.kind, l.name)
+            }
+        }
+        for v in m.world.vmas { m.vmaLockSlot.append(addLock("vma_lock(\(v.name))", .rwsem, "vma_lock")) }
+        m.iMmapSlot = addLock("i_mmap", .rwsem, "i_mmap")
+        for mm in m.world.mms { m.mmapLockSlot.append(addLock("mmap_lock(\(mm))", .rwsem, "mmap_lock")) }
+        for mm in m.world.mms { m.pageTableLockSlot.append(addLock("page_table_lock(\(mm))", .spinlock, "ptl")) }
+        m.pageLockSlot0 = m.lockSlots.count
+        for p in 0..<m.world.pageCount { _ = addLock("page_lock(P\(p))", .mutex, "page_lock") }
+        for v in m.world.vmas { m.rootLockSlot.append(addLock("ptl(\(v.name) root table)", .spinlock, "ptl")) }
+        for v in m.world.vmas {
+            m.splitLockBase.append(m.lockSlots.count)
+            for hp in 0..<v.pages {
+                for t in 0..<g.tableSlots {
+                    _ = addLock("ptl(\(v.name).hp\(hp).\(tableName(t)))", .spinlock, "ptl")
+                }
+            }
+        }
+    }
+
+    /// Human name of the table page hanging below entry position `t`.
+    func tableName(_ t: Int) -> String {
+        let k = g.depth(ofPos: t)
+        return "\(g.treeLevels[k + 1].name) table under \(g.treeLevels[k].name)[\(t - g.base(depth: k))]"
+    }
+
+    mutating func lockOrder() throws(DiagnosticError) {
+        guard let order = spec.lockOrder else { return }
+        let known = Set(m.lockSlots.map(\.lockClass))
+        for (i, n) in order.enumerated() {
+            guard known.contains(n.name) else {
+                throw fail(n.location, "unknown lock class '\(n.name)' in lock_order",
+                           didYouMean(n.name, known.sorted()) ?? "classes: " + known.sorted().joined(separator: ", "))
+            }
+            if m.lockRank[n.name] != nil { throw fail(n.location, "lock class '\(n.name)' appears twice in lock_order") }
+            m.lockRank[n.name] = i
+        }
+    }
+
+    // MARK: - Threads
+
+    mutating func compileThreads() throws(DiagnosticError) {
+        let main = spec.main
+        let top = SourceLocation(file: main.path, line: 1, column: 1)
+        if main.threads.isEmpty {
+            throw fail(top, "the scenario has no threads", "add e.g. thread A = uffd_continue(V0.start)")
+        }
+        if main.threads.count > 8 { throw fail(main.threads[8].location, "at most 8 threads are supported") }
+        var seen: [String: SourceLocation] = [:]
+        for t in main.threads {
+            if let prev = seen[t.name] { throw fail(t.location, "thread '\(t.name)' is already declared at \(prev.description)") }
+            seen[t.name] = t.location
+            guard let proc = spec.procs[t.proc] else {
+                throw fail(t.location, "unknown procedure '\(t.proc)'", didYouMean(t.proc, spec.procs.keys))
+            }
+            nextSlot = 0; highWater = 0; localNames = []; callStack = []
+            let entry = m.ops.count
+            var top = Scope(proc: "thread \(t.name)", retSlot: -1)
+            try inline(proc, args: t.args, at: t.location, dst: nil, caller: &top)
+            emit(.end, OpInfo(location: t.location, procedure: proc.name, statement: "return"))
+            m.threads.append(ThreadInfo(name: t.name, procedure: proc.name, entry: entry, base: 0,
+                                        locals: Int(highWater), localNames: localNames, location: t.location))
+        }
+    }
+
+    @discardableResult
+    mutating func emit(_ op: Op, _ info: OpInfo) -> Int {
+        m.ops.append(op); m.info.append(info)
+        return m.ops.count - 1
+    }
+
+    mutating func alloc(_ name: String) -> Int32 {
+        let s = nextSlot
+        nextSlot += 1
+        if nextSlot > highWater {
+            highWater = nextSlot
+            localNames.append(name)
+        } else {
+            localNames[Int(s)] = name
+        }
+        return s
+    }
+
+    mutating func inline(_ proc: ProcDecl, args: [Expr], at: SourceLocation, dst: Int32?, caller: inout Scope) throws(DiagnosticError) {
+        if callStack.contains(proc.name) {
+            throw fail(at, "recursive call of '\(proc.name)'", "procedures are inlined; use a bounded loop instead of recursion")
+        }
+        if callStack.count > 16 { throw fail(at, "calls nest too deeply") }
+        guard args.count == proc.params.count else {
+            throw fail(at, "'\(proc.name)' takes \(proc.params.count) argument\(proc.params.count == 1 ? "" : "s"), given \(args.count)",
+                       "declared at \(proc.location.description)(" + proc.params.map(\.name).joined(separator: ", ") + ")")
+        }
+        let info = OpInfo(location: at, procedure: caller.proc, statement: "call \(proc.name)")
+        // Evaluate the arguments in the caller's scope, then bind them.
+        var argExprs: [Int32] = []
+        let tempStart = nextSlot
+        for a in args { argExprs.append(try expr(a, &caller)) }
+        let frame = nextSlot
+        var scope = Scope(proc: proc.name, retSlot: alloc("\(proc.name).return"))
+        for (p, e) in zip(proc.params, argExprs) {
+            if scope.vars[p.name] != nil { throw fail(p.location, "parameter '\(p.name)' is declared twice") }
+            let s = alloc("\(proc.name).\(p.name)")
+            scope.vars[p.name] = s
+            emit(.eval(dst: s, expr: e), info)
+        }
+        callStack.append(proc.name)
+        try block(proc.body, &scope)
+        callStack.removeLast()
+        let exit = m.ops.count
+        for r in scope.returns { patch(r, exit) }
+        for gt in scope.gotos {
+            guard let target = scope.labels[gt.label] else {
+                throw fail(gt.loc, "no label '\(gt.label)' in '\(proc.name)'", didYouMean(gt.label, scope.labels.keys))
+            }
+            patch(gt.op, target)
+        }
+        let endInfo = OpInfo(location: proc.location, procedure: proc.name, statement: "return")
+        if let dst { emit(.eval(dst: dst, expr: addExpr([.local(scope.retSlot)])), endInfo) }
+        emit(.clearLocals(from: tempStart, to: max(nextSlot, frame + 1)), endInfo)
+        nextSlot = tempStart
+    }
+
+    mutating func patch(_ at: Int, _ target: Int) {
+        let t = Int32(target)
+        switch m.ops[at] {
+        case .jump: m.ops[at] = .jump(t)
+        case .branchFalse(let e, _): m.ops[at] = .branchFalse(expr: e, target: t)
+        default: break
+        }
+    }
+
+    // MARK: - Statements
+
+    mutating func block(_ stmts: [Stmt], _ s: inout Scope) throws(DiagnosticError) {
+        for st in stmts { try stmt(st, &s) }
+    }
+
+    func info(_ st: Stmt, _ s: Scope) -> OpInfo { OpInfo(location: st.location, procedure: s.proc, statement: st.text) }
+
+    mutating func clearTemps(_ from: Int32, _ info: OpInfo) {
+        if nextSlot > from { emit(.clearLocals(from: from, to: nextSlot), info) }
+    }
+
+    mutating func stmt(_ st: Stmt, _ s: inout Scope) throws(DiagnosticError) {
+        let inf = info(st, s)
+        switch st.kind {
+        case .assign(let name, let e):
+            if isGlobalName(name) {
+                throw fail(st.location, "cannot assign to '\(name)': it names a \(globalKind(name)), not a local variable")
+            }
+            let slot: Int32
+            if let v = s.vars[name] { slot = v } else { slot = alloc("\(s.proc).\(name)"); s.vars[name] = slot }
+            let temps = nextSlot
+            if case .call(let fname, let args) = e.kind, try isEffectful(fname, e.location) {
+                try call(fname, args, e.location, dst: slot, inf, &s)
+            } else {
+                let x = try expr(e, &s)
+                emit(.eval(dst: slot, expr: x), inf)
+            }
+            clearTemps(temps, inf); nextSlot = temps
+        case .call(let e):
+            guard case .call(let fname, let args) = e.kind else { throw fail(st.location, "expected a call") }
+            let temps = nextSlot
+            if try isEffectful(fname, e.location) {
+                try call(fname, args, e.location, dst: nil, inf, &s)
+            } else {
+                throw fail(st.location, "the result of '\(fname)' is unused", "assign it: x = \(fname)(...)")
+            }
+            clearTemps(temps, inf); nextSlot = temps
+        case .ifElse(let cond, let thenB, let elseB):
+            let temps = nextSlot
+            let c = try expr(cond, &s)
+            let br = emit(.branchFalse(expr: c, target: -1), inf)
+            clearTemps(temps, inf)
+            try block(thenB, &s)
+            var j = -1
+            if elseB != nil { j = emit(.jump(-1), inf) }
+            patch(br, m.ops.count)
+            clearTemps(temps, inf)
+            nextSlot = temps
+            if let elseB {
+                try block(elseB, &s)
+                patch(j, m.ops.count)
+            }
+        case .whileLoop(let cond, let bound, let body):
+            let counter = alloc("\(s.proc).loop@\(st.location.line)")
+            emit(.resetLocal(counter), inf)
+            let top = m.ops.count
+            let temps = nextSlot
+            let c = try expr(cond, &s)
+            let br = emit(.branchFalse(expr: c, target: -1), inf)
+            clearTemps(temps, inf)
+            nextSlot = temps
+            emit(.loopCheck(slot: counter, bound: Int32(bound)), inf)
+            s.loops.append((top, []))
+            try block(body, &s)
+            let loop = s.loops.removeLast()
+            emit(.jump(Int32(top)), inf)
+            let exit = m.ops.count
+            patch(br, exit)
+            for b in loop.breaks { patch(b, exit) }
+            emit(.clearLocals(from: counter, to: counter + 1), inf)
+        case .ret(let e):
+            if let e {
+                let temps = nextSlot
+                if s.retSlot < 0 { throw fail(st.location, "internal: return outside a procedure") }
+                if case .call(let fname, let args) = e.kind, try isEffectful(fname, e.location) {
+                    try call(fname, args, e.location, dst: s.retSlot, inf, &s)
+                } else {
+                    emit(.eval(dst: s.retSlot, expr: try expr(e, &s)), inf)
+                }
+                clearTemps(temps, inf); nextSlot = temps
+            }
+            s.returns.append(emit(.jump(-1), inf))
+        case .assert(let e, let msg):
+            let temps = nextSlot
+            let x = try expr(e, &s)
+            m.messages.append(msg ?? "assert \(st.text.replacingOccurrences(of: "assert ", with: ""))")
+            emit(.assert(expr: x, message: Int32(m.messages.count - 1)), inf)
+            clearTemps(temps, inf); nextSlot = temps
+        case .either(let branches):
+            let first = m.targets.count
+            m.targets.append(contentsOf: Array(repeating: 0, count: branches.count))
+            emit(.either(first: Int32(first), count: Int32(branches.count)), inf)
+            var ends: [Int] = []
+            for (i, b) in branches.enumerated() {
+                m.targets[first + i] = Int32(m.ops.count)
+                try block(b, &s)
+                ends.append(emit(.jump(-1), inf))
+            }
+            for e in ends { patch(e, m.ops.count) }
+        case .atomic(let body):
+            let start = emit(.atomicBegin, inf)
+            try block(body, &s)
+            for i in start..<m.ops.count {
+                switch m.ops[i] {
+                case .prim(let p, _, _, _) where p.blocks:
+                    throw fail(m.info[i].location, "'\(p.signature.name)' may block and cannot be inside an atomic block",
+                               "take blocking locks before the atomic block; trylock is allowed inside")
+                case .either:
+                    throw fail(m.info[i].location, "'either' cannot be inside an atomic block")
+                default: break
+                }
+            }
+            emit(.atomicEnd, inf)
+        case .label(let name):
+            if s.labels[name] != nil { throw fail(st.location, "label '\(name)' is defined twice in '\(s.proc)'") }
+            s.labels[name] = m.ops.count
+        case .goto(let name):
+            s.gotos.append((emit(.jump(-1), inf), name, st.location))
+        case .breakLoop:
+            guard !s.loops.isEmpty else { throw fail(st.location, "'break' outside a loop") }
+            s.loops[s.loops.count - 1].breaks.append(emit(.jump(-1), inf))
+        case .continueLoop:
+            guard let l = s.loops.last else { throw fail(st.location, "'continue' outside a loop") }
+            emit(.jump(Int32(l.top)), inf)
+        }
+    }
+
+    /// True for user procedures and primitives (calls that are steps or contain steps).
+    func isEffectful(_ name: String, _ l: SourceLocation) throws(DiagnosticError) -> Bool {
+        if spec.procs[name] != nil || Prim.byName[name] != nil || Compiler.aliases[name] != nil { return true }
+        if PureFn.byName[name] != nil { return false }
+        throw fail(l, "unknown function '\(name)'", didYouMean(name, allCallables))
+    }
+
+    var allCallables: [String] {
+        Array(spec.procs.keys) + Prim.allCases.map(\.signature.name) + PureFn.allCases.map(\.signature.name) + Array(Compiler.aliases.keys)
+    }
+
+    mutating func call(_ name: String, _ args: [Expr], _ l: SourceLocation, dst: Int32?, _ inf: OpInfo, _ s: inout Scope) throws(DiagnosticError) {
+        if let proc = spec.procs[name] {
+            try inline(proc, args: args, at: l, dst: dst, caller: &s)
+            return
+        }
+        var prim: Prim
+        var wrap = false
+        if let p = Prim.byName[name] { prim = p } else if let a = Compiler.aliases[name] { prim = a.0; wrap = a.wrapPage }
+        else { throw fail(l, "unknown function '\(name)'", didYouMean(name, allCallables)) }
+        let sig = prim.signature
+        guard args.count == sig.arity else {
+            throw fail(l, "'\(name)' takes \(sig.arity) argument\(sig.arity == 1 ? "" : "s"), given \(args.count)")
+        }
+        if dst != nil && !sig.returns { throw fail(l, "'\(name)' returns no value") }
+        var ids: [Int32] = []
+        for a in args {
+            let e = wrap ? Expr(kind: .call("page_lock", [a]), location: a.location) : a
+            ids.append(try expr(e, &s))
+        }
+        let start = m.argList.count
+        m.argList.append(contentsOf: ids)
+        emit(.prim(prim, dst: dst ?? -1, args: Int32(start), argc: Int32(ids.count)), inf)
+    }
+
+    // MARK: - Expressions
+
+    func isGlobalName(_ n: String) -> Bool { globalKind(n) != nil }
+    func globalKind(_ n: String) -> String? {
+        if m.world.vmas.contains(where: { $0.name == n }) { return "VMA" }
+        if m.world.mms.contains(n) { return "mm" }
+        if m.world.locks.contains(where: { $0.name == n }) { return "lock" }
+        if constant(n) != nil { return "constant" }
+        return nil
+    }
+
+    func constant(_ n: String) -> Word? {
+        switch n {
+        case "PAGE", "PAGE_SIZE": return mkInt(1)
+        case "HPAGE_SIZE", "HPAGE": return mkInt(g.hugepagePages)
+        case "NULL": return nullWord
+        case "true": return mkInt(1)
+        case "false": return mkInt(0)
+        default: break
+        }
+        if let e = Compiler.errnos[n] { return mkInt(e) }
+        for (k, l) in g.treeLevels.enumerated() where n == "\(l.name)_SIZE" { return mkInt(g.modelSize(depth: k)) }
+        if n.hasPrefix("P"), let id = Int(n.dropFirst()), id >= 0, id < m.world.pageCount, String(id) == String(n.dropFirst()) {
+            return mkPage(id)
+        }
+        return nil
+    }
+
+    /// Compiles an expression; calls with effects are hoisted into temporaries first.
+    mutating func expr(_ e: Expr, _ s: inout Scope) throws(DiagnosticError) -> Int32 {
+        var code: [ExprOp] = []
+        try lower(e, &s, &code, invariant: false)
+        return addExpr(code)
+    }
+
+    mutating func addExpr(_ code: [ExprOp]) -> Int32 {
+        m.exprStart.append(Int32(m.exprCode.count))
+        m.exprCode.append(contentsOf: code)
+        return Int32(m.exprStart.count - 1)
+    }
+
+    static let binops: [String: BOp] = ["+": .add, "-": .sub, "*": .mul, "/": .div, "%": .mod, "&": .band, "|": .bor, "^": .bxor,
+        "<<": .shl, ">>": .shr, "==": .eq, "!=": .ne, "<": .lt, "<=": .le, ">": .gt, ">=": .ge, "&&": .land, "||": .lor]
+
+    mutating func lower(_ e: Expr, _ s: inout Scope, _ code: inout [ExprOp], invariant: Bool) throws(DiagnosticError) {
+        switch e.kind {
+        case .int(let v):
+            guard abs(v) < intLimit else { throw fail(e.location, "\(v) is too large for the model (limit \(intLimit))") }
+            code.append(.const(mkInt(v)))
+        case .size(let b):
+            guard let p = g.modelPages(bytes: b) else {
+                throw fail(e.location, "size \(b) bytes is not a multiple of PAGE_SIZE (2^\(g.pageShift))")
+            }
+            code.append(.const(mkInt(p)))
+        case .string:
+            throw fail(e.location, "strings are only allowed as assert messages and import paths")
+        case .name(let n):
+            if let v = s.vars[n] { code.append(.local(v)); return }
+            if let i = m.world.vmas.firstIndex(where: { $0.name == n }) { code.append(.const(mkInt(i))); return }
+            if let i = m.world.mms.firstIndex(of: n) { code.append(.const(mkInt(i))); return }
+            if let c = constant(n) { code.append(.const(c)); return }
+            if let l = m.world.locks.first(where: { $0.name == n }) {
+                if l.hashed { throw fail(e.location, "'\(n)' is a hashed lock table; index it: \(n)[index]") }
+                code.append(.const(mkLock(m.lockSlots.firstIndex { $0.name == n }!))); return
+            }
+            let candidates = Array(s.vars.keys) + m.world.vmas.map(\.name) + m.world.mms + m.world.locks.map(\.name)
+                + ["PAGE", "PAGE_SIZE", "HPAGE_SIZE", "NULL", "true", "false"] + Array(Compiler.errnos.keys)
+                + g.treeLevels.map { "\($0.name)_SIZE" }
+            throw fail(e.location, invariant ? "unknown name '\(n)' in an invariant" : "unknown name '\(n)'",
+                       didYouMean(n, candidates) ?? (invariant ? "invariants see pages (P0...), VMAs, constants and state functions" : "a local is declared by assigning to it"))
+        case .unary(let op, let x):
+            try lower(x, &s, &code, invariant: invariant)
+            code.append(.unary((op == "!" ? UOp.not : op == "-" ? .neg : .bnot).rawValue))
+        case .binary(let op, let a, let b):
+            try lower(a, &s, &code, invariant: invariant)
+            try lower(b, &s, &code, invariant: invariant)
+            code.append(.binary(Compiler.binops[op]!.rawValue))
+        case .field(let base, let f):
+            guard case .name(let n) = base.kind, let v = m.world.vmas.first(where: { $0.name == n }) else {
+                throw fail(e.location, "only VMAs have fields (V.start, V.end, V.pages)")
+            }
+            switch f {
+            case "start": code.append(.const(mkInt(v.start)))
+            case "end": code.append(.const(mkInt(v.start + v.pages * g.hugepagePages)))
+            case "pages": code.append(.const(mkInt(v.pages)))
+            case "pgoff": code.append(.const(mkInt(v.pgoff)))
+            default: throw fail(e.location, "unknown VMA field '\(f)'", didYouMean(f, ["start", "end", "pages", "pgoff"]))
+            }
+        case .index(let n, let i):
+            guard let l = m.world.locks.first(where: { $0.name == n }) else {
+                throw fail(e.location, "'\(n)' is not a hashed lock table", didYouMean(n, m.world.locks.filter(\.hashed).map(\.name)))
+            }
+            guard l.hashed else { throw fail(e.location, "'\(n)' is a single lock, not a table; write \(n) without an index") }
+            try lower(i, &s, &code, invariant: invariant)
+            code.append(.lockTable(base: Int32(m.lockSlots.firstIndex { $0.name == "\(n)[0]" }!), buckets: Int32(l.buckets)))
+        case .call(let name, let args):
+            if let fn = PureFn.byName[name] {
+                guard args.count == fn.signature.arity else {
+                    throw fail(e.location, "'\(name)' takes \(fn.signature.arity) argument\(fn.signature.arity == 1 ? "" : "s"), given \(args.count)")
+                }
+                if fn.readsState && !invariant {
+                    throw fail(e.location, "'\(name)' reads the checker's view of the state and is only allowed in invariants")
+                }
+                for a in args { try lower(a, &s, &code, invariant: invariant) }
+                code.append(.fn(fn))
+                return
+            }
+            if invariant {
+                throw fail(e.location, "'\(name)' cannot be used in an invariant",
+                           "invariants may use mapcount(P), refcount(P), cached(idx), i_size() and pure functions")
+            }
+            guard try isEffectful(name, e.location) else { return }
+            // Hoist: run the call as its own step(s) into a temporary.
+            let t = alloc("\(s.proc).$tmp")
+            if let p = Prim.byName[name] ?? Compiler.aliases[name]?.0, !p.signature.returns {
+                throw fail(e.location, "'\(name)' returns no value and cannot be used in an expression")
+            }
+            try call(name, args, e.location, dst: t, OpInfo(location: e.location, procedure: s.proc, statement: "\(name)(...)"), &s)
+            code.append(.local(t))
+        }
+    }
+
+    // MARK: - Properties and layout
+
+    mutating func properties() throws(DiagnosticError) {
+        let main = spec.main
+        var names = Set(Invariant.allCases.map(\.rawValue))
+        var empty = Scope(proc: "invariant", retSlot: -1)
+        for inv in main.invariants {
+            if names.contains(inv.name) { throw fail(inv.location, "invariant '\(inv.name)' is already defined") }
+            names.insert(inv.name)
+            var code: [ExprOp] = []
+            try lower(inv.expr, &empty, &code, invariant: true)
+            m.userInvariants.append(UserInvariant(name: inv.name, expr: addExpr(code), location: inv.location))
+        }
+        if let checks = main.checks, !main.checkAll {
+            var sel = Set<Invariant>()
+            for c in checks {
+                if let i = Invariant(rawValue: c.name) { sel.insert(i); continue }
+                if main.invariants.contains(where: { $0.name == c.name }) { continue }
+                throw fail(c.location, "unknown invariant '\(c.name)'", didYouMean(c.name, names))
+            }
+            sel.insert(.modelError)
+            m.enabled = sel
+            let chosen = Set(checks.map(\.name))
+            m.userInvariants = m.userInvariants.filter { chosen.contains($0.name) }
+        }
+        if case .violations(let vs)? = main.expectation {
+            for v in vs {
+                guard names.contains(v) else {
+                    throw fail(main.expectationLocation!, "expected violation of unknown invariant '\(v)'", didYouMean(v, names))
+                }
+                if let i = Invariant(rawValue: v), !m.enabled.contains(i) {
+                    throw fail(main.expectationLocation!, "'\(v)' is expected to break but is not selected by the check line")
+                }
+            }
+        }
+    }
+
+    mutating func layoutState() {
+        var w = 0
+        for t in m.threads.indices {
+            m.threads[t].base = w
+            w += Model.threadHeader + m.threads[t].locals + m.world.pageCount
+        }
+        for i in m.lockSlots.indices {
+            m.lockSlots[i].offset = w
+            w += m.lockSlots[i].kind == .rwsem ? 3 : 1
+        }
+        m.treeBase = []
+        for v in m.world.vmas {
+            var bases: [Int] = []
+            for _ in 0..<v.pages { bases.append(w); w += g.positions + 1 }
+            m.treeBase.append(bases)
+        }
+        m.pagesBase = w
+        w += m.world.pageCount * Model.pageWords
+        m.isizeWord = w
+        w += 1
+        m.wokenWord = w
+        w += 1
+        m.cacheBase = w
+        w += m.world.hugepages
+        m.words = w
+    }
+}

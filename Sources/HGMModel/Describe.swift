@@ -1,0 +1,76 @@
+/// Human-readable views of states, for traces: what one step changed.
+extension Machine {
+    func threadSet(_ mask: Word) -> String {
+        (0..<nThreads).filter { mask & (Word(1) << Word($0)) != 0 }.map { model.threads[$0].name }.joined(separator: ",")
+    }
+
+    func lockState(_ s: UnsafePointer<Word>, _ slot: Int) -> String {
+        let l = model.lockSlots[slot]
+        let o = l.offset
+        if l.kind != .rwsem { return s[o] == 0 ? "free" : "held by \(model.threads[Int(s[o]) - 1].name)" }
+        var parts: [String] = []
+        if s[o] != 0 { parts.append("W{\(model.threads[Int(s[o]) - 1].name)}") }
+        if s[o + 1] != 0 { parts.append("R{\(threadSet(s[o + 1]))}") }
+        if parts.isEmpty { parts.append("free") }
+        if s[o + 2] != 0 { parts.append("writers waiting {\(threadSet(s[o + 2]))}") }
+        return parts.joined(separator: " ")
+    }
+
+    /// The changes between two states, one phrase each.
+    public func describeChanges(_ a: UnsafePointer<Word>, _ b: UnsafePointer<Word>, thread t: Int) -> [String] {
+        var out: [String] = []
+        for (v, vm) in model.world.vmas.enumerated() {
+            for hp in 0..<vm.pages {
+                for pos in 0..<g.positions {
+                    let w = model.entryWord(v, hp, pos)
+                    if a[w] != b[w] { out.append("\(entryName(vma: v, hp: hp, pos: pos)): \(describe(a[w])) -> \(describe(b[w]))") }
+                }
+                let lw = model.liveWord(v, hp)
+                if a[lw] != b[lw] {
+                    for slot in 0..<g.tableSlots {
+                        let was = a[lw] & (Word(1) << Word(slot)) != 0, now = b[lw] & (Word(1) << Word(slot)) != 0
+                        if was != now {
+                            out.append("\(g.treeLevels[g.depth(ofPos: slot) + 1].name) table below \(entryName(vma: v, hp: hp, pos: slot)) \(now ? "allocated" : "freed")")
+                        }
+                    }
+                }
+            }
+        }
+        for (i, l) in model.lockSlots.enumerated() {
+            let o = l.offset
+            let n = l.kind == .rwsem ? 3 : 1
+            if (0..<n).contains(where: { a[o + $0] != b[o + $0] }) { out.append("\(l.name): \(lockState(b, i))") }
+        }
+        for p in 0..<model.pageCount {
+            for (f, name) in [(Model.PageField.mapcount, "mapcount"), (Model.PageField.refcount, "refcount")] {
+                let w = model.pageWord(p, f)
+                if a[w] != b[w] { out.append("\(name)(P\(p)): \(a[w]) -> \(b[w])") }
+            }
+        }
+        for i in 0..<model.world.hugepages {
+            let w = model.cacheBase + i
+            if a[w] != b[w] {
+                func pc(_ x: Word) -> String { x == 0 ? "none" : "P\(x - 1)" }
+                out.append("page cache[\(i)]: \(pc(a[w])) -> \(pc(b[w]))")
+            }
+        }
+        if a[model.isizeWord] != b[model.isizeWord] { out.append("i_size: \(a[model.isizeWord]) -> \(b[model.isizeWord]) hugepages") }
+        for u in 0..<nThreads {
+            let w = model.waitMsgWord(u)
+            if a[w] != b[w] {
+                out.append(b[w] == 0 ? "userfault waiter \(model.threads[u].name) woken" : "userfault waiter \(model.threads[u].name) queued at \(b[w] - 1)")
+            }
+        }
+        if t >= 0 {
+            for l in 0..<model.threads[t].locals {
+                let w = model.localWord(t, l)
+                if a[w] != b[w] && b[w] != 0 {
+                    let name = model.threads[t].localNames[l]
+                    if name.contains("$tmp") || name.contains(".loop@") || name.hasSuffix(".return") { continue }
+                    out.append("\(name.split(separator: ".").last.map(String.init) ?? name) = \(describe(b[w]))")
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,560 @@
+/// Executes the compiled model on packed states: which threads are enabled, one thread's
+/// step (a visible operation plus the purely local work after it, merged), and the checks
+/// on states. Works in place on `UnsafeMutablePointer<Word>` and allocates nothing on the
+/// step path. Not thread-safe: one Machine per search thread.
+public final class Machine {
+    public let model: Model
+    let ops: UnsafeMutableBufferPointer<Op>
+    let exprStart: UnsafeMutableBufferPointer<Int32>
+    let exprCode: UnsafeMutableBufferPointer<ExprOp>
+    let argList: UnsafeMutableBufferPointer<Int32>
+    let targets: UnsafeMutableBufferPointer<Int32>
+    let stack: UnsafeMutablePointer<Word>
+    let nThreads: Int
+    let g: Geometry
+    /// Violation ids: built-in invariants first (Invariant.allCases order), then user invariants.
+    public let builtinCount = Invariant.allCases.count
+    let enabledMask: UInt64
+    /// Set while replaying a trace: violations then record a sentence in `detail`.
+    public var wantDetail = false
+    public var detail = ""
+    var evalError = false
+    var evalErrorText = ""
+
+    public init(model: Model) {
+        self.model = model
+        func copy<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
+            let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, a.count))
+            _ = p.initialize(from: a)
+            return p
+        }
+        ops = copy(model.ops); exprStart = copy(model.exprStart); exprCode = copy(model.exprCode)
+        argList = copy(model.argList); targets = copy(model.targets)
+        stack = .allocate(capacity: 256)
+        nThreads = model.threads.count
+        g = model.geometry
+        var mask: UInt64 = 0
+        for (i, inv) in Invariant.allCases.enumerated() where model.enabled.contains(inv) { mask |= 1 << UInt64(i) }
+        enabledMask = mask
+    }
+    deinit {
+        ops.deallocate(); exprStart.deallocate(); exprCode.deallocate(); argList.deallocate(); targets.deallocate()
+        stack.deallocate()
+    }
+
+    public static func id(_ inv: Invariant) -> Int32 { Int32(Invariant.allCases.firstIndex(of: inv)!) }
+    public func name(ofViolation id: Int32) -> String {
+        let i = Int(id)
+        return i < builtinCount ? Invariant.allCases[i].rawValue : model.userInvariants[i - builtinCount].name
+    }
+    public var violationCount: Int { builtinCount + model.userInvariants.count }
+
+    @inline(__always) func on(_ inv: Invariant) -> Bool { enabledMask & (1 << UInt64(Machine.id(inv))) != 0 }
+
+    /// Report a violation (returns its id), with a sentence when replaying.
+    @inline(__always) func fault(_ inv: Invariant, _ text: @autoclosure () -> String) -> Int32 {
+        if wantDetail { detail = text() }
+        return Machine.id(inv)
+    }
+    func modelError(_ text: @autoclosure () -> String) -> Int32 { fault(.modelError, text()) }
+
+    // MARK: - Initial state
+
+    /// The initial state; a violation found while running each thread's opening local code is returned too.
+    public func initialState() -> (state: [Word], violation: Int32, thread: Int) {
+        var s = [Word](repeating: 0, count: model.words)
+        let w = model.world
+        for (i, idx) in w.cached.enumerated() {
+            s[model.pageWord(i, Model.PageField.flags)] = Model.PageFlag.allocated | Model.PageFlag.cached
+            s[model.pageWord(i, Model.PageField.refcount)] = 1
+            s[model.pageWord(i, Model.PageField.index)] = Word(idx)
+            s[model.cacheBase + idx] = Word(i + 1)
+        }
+        for i in w.cached.count..<w.pageCount { s[model.pageWord(i, Model.PageField.index)] = -1 }
+        for p in w.hwpoison { s[model.pageWord(p, Model.PageField.flags)] |= Model.PageFlag.hwpoison }
+        for p in w.notMigratable { s[model.pageWord(p, Model.PageField.flags)] |= Model.PageFlag.notMigratable }
+        s[model.isizeWord] = Word(w.isize)
+        for v in model.treeBase { for b in v { for p in 0..<g.positions { s[b + p] = noneEntryWord } } }
+        var violation: Int32 = -1
+        var vt = -1
+        s.withUnsafeMutableBufferPointer { buf in
+            let p = buf.baseAddress!
+            for t in 0..<nThreads {
+                var pc = model.threads[t].entry
+                let v = runLocal(p, t, &pc, atomic: 0)
+                p[model.pcWord(t)] = Word(pc)
+                if v >= 0 && violation < 0 { violation = v; vt = t }
+            }
+        }
+        return (s, violation, vt)
+    }
+
+    // MARK: - Enabledness
+
+    @inline(__always) public func finished(_ s: UnsafePointer<Word>, _ t: Int) -> Bool {
+        if case .end = ops[Int(s[model.pcWord(t)])] { return true }
+        return false
+    }
+
+    /// Number of alternative steps of thread t here (0 when blocked or finished).
+    @inline(__always) public func choices(_ s: UnsafePointer<Word>, _ t: Int) -> Int {
+        switch ops[Int(s[model.pcWord(t)])] {
+        case .end: return 0
+        case .either(_, let count): return Int(count)
+        case .prim(let p, _, let args, _):
+            if !p.blocks { return 1 }
+            return primEnabled(s, t, p, args) ? 1 : 0
+        default: return 1
+        }
+    }
+
+    @inline(__always) func primEnabled(_ s: UnsafePointer<Word>, _ t: Int, _ p: Prim, _ args: Int32) -> Bool {
+        if p == .uffdSleep { return s[model.waitMsgWord(t)] == 0 }
+        let lw = eval(argList[Int(args)], UnsafeMutablePointer(mutating: s), t)
+        if evalError { evalError = false; return true }   // the step itself reports the model error
+        guard tagOf(lw) == .lock else { return true }
+        let slot = model.lockSlots[lockSlotOf(lw)]
+        let o = slot.offset
+        let bit = Word(1) << Word(t)
+        switch (p, slot.kind) {
+        case (.lock, .mutex), (.lock, .spinlock): return s[o] == 0
+        case (.readLock, .rwsem): return s[o] == 0 && s[o + 2] == 0
+        case (.writeLock, .rwsem): return (s[o] == 0 && s[o + 1] == 0) || s[o + 2] & bit == 0
+        default: return true
+        }
+    }
+
+    // MARK: - Steps
+
+    /// Runs one step of thread t (alternative `choice`) on s in place. Returns a violation id or -1.
+    public func step(_ s: UnsafeMutablePointer<Word>, _ t: Int, choice: Int) -> Int32 {
+        var pc = Int(s[model.pcWord(t)])
+        var v: Int32 = -1
+        switch ops[pc] {
+        case .either(let first, _):
+            pc = Int(targets[Int(first) + choice])
+        case .prim(let p, let dst, let args, let argc):
+            var advance = true
+            v = prim(s, t, p, dst, args, argc, &advance)
+            if advance { pc += 1 } else { s[model.pcWord(t)] = Word(pc); return v }
+        default:
+            break
+        }
+        if v < 0 { v = runLocal(s, t, &pc, atomic: 0) } else { _ = runLocal(s, t, &pc, atomic: 0) }
+        s[model.pcWord(t)] = Word(pc)
+        return v
+    }
+
+    /// Executes local operations (and, inside atomic blocks, primitives) until the next
+    /// visible operation or the end. Checks lock balance when the thread returns.
+    func runLocal(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ pc: inout Int, atomic: Int) -> Int32 {
+        var atomic = atomic
+        var result: Int32 = -1
+        while true {
+            switch ops[pc] {
+            case .eval(let dst, let e):
+                let x = eval(e, s, t)
+                if evalError { evalError = false; result = first(result, modelError(evalErrorText)) }
+                s[model.localWord(t, Int(dst))] = x
+                pc += 1
+            case .jump(let target):
+                pc = Int(target)
+            case .branchFalse(let e, let target):
+                let x = eval(e, s, t)
+                if evalError { evalError = false; result = first(result, modelError(evalErrorText)) }
+                if tagOf(x) != .int { result = first(result, modelError("a condition must be a number or boolean")) }
+                pc = x == 0 ? Int(target) : pc + 1
+            case .resetLocal(let slot):
+                s[model.localWord(t, Int(slot))] = 0
+                pc += 1
+            case .loopCheck(let slot, let bound):
+                let w = model.localWord(t, Int(slot))
+                s[w] += 1
+                if s[w] > bound && on(.loopBound) {
+                    result = first(result, fault(.loopBound, "the loop ran more than its bound of \(bound) iterations"))
+                    s[w] = bound
+                }
+                pc += 1
+            case .assert(let e, let msg):
+                let x = eval(e, s, t)
+                if evalError { evalError = false; result = first(result, modelError(evalErrorText)) }
+                if x == 0 && on(.assertion) { result = first(result, fault(.assertion, model.messages[Int(msg)])) }
+                pc += 1
+            case .clearLocals(let from, let to):
+                for i in from..<to { s[model.localWord(t, Int(i))] = 0 }
+                pc += 1
+            case .atomicBegin:
+                atomic += 1; pc += 1
+            case .atomicEnd:
+                atomic -= 1; pc += 1
+            case .prim(let p, let dst, let args, let argc):
+                if atomic == 0 { return result }
+                var advance = true
+                let v = prim(s, t, p, dst, args, argc, &advance)
+                if !advance { return first(result, modelError("'\(p.signature.name)' would block inside an atomic block")) }
+                result = first(result, v)
+                pc += 1
+            case .either:
+                return result
+            case .end:
+                if on(.lockBalance) {
+                    for (i, l) in model.lockSlots.enumerated() where holds(s, t, i) {
+                        return first(result, fault(.lockBalance, "thread \(model.threads[t].name) returned from \(model.threads[t].procedure) still holding \(l.name)"))
+                    }
+                }
+                return result
+            }
+        }
+    }
+
+    @inline(__always) func first(_ a: Int32, _ b: Int32) -> Int32 { a >= 0 ? a : b }
+
+    // MARK: - Locks
+
+    @inline(__always) func holds(_ s: UnsafePointer<Word>, _ t: Int, _ slot: Int) -> Bool {
+        let l = model.lockSlots[slot]
+        if l.kind == .rwsem { return s[l.offset] == Word(t + 1) || s[l.offset + 1] & (Word(1) << Word(t)) != 0 }
+        return s[l.offset] == Word(t + 1)
+    }
+    @inline(__always) func holdsWrite(_ s: UnsafePointer<Word>, _ t: Int, _ slot: Int) -> Bool {
+        s[model.lockSlots[slot].offset] == Word(t + 1)
+    }
+    func holdsVMALock(_ s: UnsafePointer<Word>, _ t: Int, _ vma: Int) -> Bool { holds(s, t, model.vmaLockSlot[vma]) }
+
+    func lockOrderCheck(_ s: UnsafePointer<Word>, _ t: Int, _ slot: Int) -> Int32 {
+        guard on(.lockOrder), let rank = model.lockRank[model.lockSlots[slot].lockClass] else { return -1 }
+        for (i, l) in model.lockSlots.enumerated() where i != slot && holds(s, t, i) {
+            guard let r = model.lockRank[l.lockClass] else { continue }
+            if r > rank || (r == rank) {
+                return fault(.lockOrder, "thread \(model.threads[t].name) blocks on \(model.lockSlots[slot].name) while holding \(l.name)"
+                    + (r == rank ? " (same lock class \(l.lockClass))" : "; declared order puts \(l.lockClass) after \(model.lockSlots[slot].lockClass)"))
+            }
+        }
+        return -1
+    }
+
+    func lockOp(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ p: Prim, _ lw: Word, _ dst: Int32, _ advance: inout Bool) -> Int32 {
+        guard tagOf(lw) == .lock else { return modelError("\(p.signature.name) needs a lock, got \(describe(lw))") }
+        if lockDangling(lw) && on(.useAfterFree) {
+            return fault(.useAfterFree, "thread \(model.threads[t].name) takes a PTL inside a page-table page freed after its walk")
+        }
+        let slot = lockSlotOf(lw)
+        let l = model.lockSlots[slot]
+        let o = l.offset
+        let me = Word(t + 1)
+        let bit = Word(1) << Word(t)
+        let isRW = l.kind == .rwsem
+        switch p {
+        case .lock, .readLock, .writeLock:
+            if (p == .lock) == isRW {
+                return modelError(isRW ? "\(l.name) is an rw_semaphore: use read_lock or write_lock" : "\(l.name) is a \(l.kind.rawValue): use lock/unlock")
+            }
+            let v = lockOrderCheck(s, t, slot)
+            switch p {
+            case .lock: s[o] = me
+            case .readLock: s[o + 1] |= bit
+            default:
+                if s[o] == 0 && s[o + 1] == 0 { s[o] = me; s[o + 2] &= ~bit }
+                else { s[o + 2] |= bit; advance = false }   // queued: blocks new readers
+            }
+            return v
+        case .trylock, .readTrylock, .writeTrylock:
+            if (p == .trylock) == isRW { return modelError("\(p.signature.name) does not fit \(l.name), a \(l.kind.rawValue)") }
+            var ok = false
+            switch p {
+            case .trylock: if s[o] == 0 { s[o] = me; ok = true }
+            case .readTrylock: if s[o] == 0 && s[o + 2] == 0 { s[o + 1] |= bit; ok = true }
+            default: if s[o] == 0 && s[o + 1] == 0 { s[o] = me; ok = true }
+            }
+            if dst >= 0 { s[model.localWord(t, Int(dst))] = mkInt(ok ? 1 : 0) }
+            return -1
+        default:
+            let held: Bool
+            switch p {
+            case .unlock:
+                if isRW { return modelError("\(l.name) is an rw_semaphore: use read_unlock or write_unlock") }
+                held = s[o] == me; if held { s[o] = 0 }
+            case .readUnlock:
+                if !isRW { return modelError("\(l.name) is not an rw_semaphore") }
+                held = s[o + 1] & bit != 0; if held { s[o + 1] &= ~bit }
+            default:
+                if !isRW { return modelError("\(l.name) is not an rw_semaphore") }
+                held = s[o] == me; if held { s[o] = 0 }
+            }
+            if !held && on(.lockBalance) {
+                return fault(.lockBalance, "thread \(model.threads[t].name) releases \(l.name) (\(p.signature.name)) without holding it")
+            }
+            return -1
+        }
+    }
+
+    // MARK: - Primitives
+
+    @inline(__always) func arg(_ args: Int32, _ i: Int, _ s: UnsafeMutablePointer<Word>, _ t: Int) -> Word {
+        eval(argList[Int(args) + i], s, t)
+    }
+
+    /// Checks a handle before an access: a model value, and not into a freed table.
+    func access(_ s: UnsafePointer<Word>, _ t: Int, _ w: Word, _ what: String) -> (HPTE, Int32) {
+        guard tagOf(w) == .hpte else { return (HPTE(vma: 0, hp: 0, pos: 0, ptlExplicit: false, dangling: false), modelError("\(what) needs a walk result (hpte), got \(describe(w))")) }
+        let h = HPTE(w)
+        if h.dangling || (h.pos > 0 && !tableLive(s, h.vma, h.hp, g.parent(ofPos: h.pos))) {
+            if on(.useAfterFree) {
+                return (h, fault(.useAfterFree, "thread \(model.threads[t].name) \(what)s through a walk result into a page-table page freed after the walk"))
+            }
+        }
+        return (h, -1)
+    }
+
+    @inline(__always) func tableLive(_ s: UnsafePointer<Word>, _ vma: Int, _ hp: Int, _ slot: Int) -> Bool {
+        s[model.liveWord(vma, hp)] & (Word(1) << Word(slot)) != 0
+    }
+
+    func writeCheck(_ s: UnsafePointer<Word>, _ t: Int, _ h: HPTE) -> Int32 {
+        let canon = model.canonicalPTL(h)
+        if holds(s, t, canon) { return -1 }
+        if model.world.vmas[h.vma].shared && holdsWrite(s, t, model.vmaLockSlot[h.vma]) { return -1 }
+        let other = model.hptePTL(h)
+        if other != canon && holds(s, t, other) {
+            if on(.ptlIdentity) {
+                return fault(.ptlIdentity, "thread \(model.threads[t].name) writes \(entryName(h)) under \(model.lockSlots[other].name), but its PTL is \(model.lockSlots[canon].name)")
+            }
+            return -1
+        }
+        if on(.ptlHeld) {
+            return fault(.ptlHeld, "thread \(model.threads[t].name) writes \(entryName(h)) without holding its PTL \(model.lockSlots[canon].name)")
+        }
+        return -1
+    }
+
+    func prim(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ p: Prim, _ dst: Int32, _ args: Int32, _ argc: Int32, _ advance: inout Bool) -> Int32 {
+        var v: Int32 = -1
+        @inline(__always) func set(_ w: Word) { if dst >= 0 { s[model.localWord(t, Int(dst))] = w } }
+        @inline(__always) func pageArg(_ i: Int) -> Int? {
+            let w = arg(args, i, s, t)
+            guard tagOf(w) == .page else { return nil }
+            return payload(w)
+        }
+        switch p {
+        case .lock, .readLock, .writeLock, .unlock, .readUnlock, .writeUnlock, .trylock, .readTrylock, .writeTrylock:
+            v = lockOp(s, t, p, arg(args, 0, s, t), dst, &advance)
+        case .read:
+            let (h, e) = access(s, t, arg(args, 0, s, t), "read")
+            if e >= 0 { v = e; break }
+            set(s[model.entryWord(h.vma, h.hp, h.pos)])
+        case .descend:
+            let (h, e) = access(s, t, arg(args, 0, s, t), "descend")
+            if e >= 0 { v = e; break }
+            let a = arg(args, 1, s, t)
+            guard tagOf(a) == .int else { v = modelError("descend needs an address"); break }
+            let vm = model.world.vmas[h.vma]
+            if vm.shared && !holdsVMALock(s, t, h.vma) && on(.walkUnlocked) {
+                v = fault(.walkUnlocked, "thread \(model.threads[t].name) descends below \(entryName(h)) without \(model.lockSlots[model.vmaLockSlot[h.vma]].name)")
+            }
+            let k = g.depth(ofPos: h.pos)
+            guard k + 1 < g.treeLevels.count else { v = first(v, modelError("descend below the last level")); break }
+            let ev = PTEValue(s[model.entryWord(h.vma, h.hp, h.pos)])
+            guard ev.kind == .table else { v = first(v, modelError("descend through \(entryName(h)), which is \(ev.kind.name), not a table")); break }
+            if !tableLive(s, h.vma, h.hp, h.pos) && on(.useAfterFree) {
+                v = first(v, fault(.useAfterFree, "thread \(model.threads[t].name) descends into a freed table below \(entryName(h))"))
+                break
+            }
+            let off = (intOf(a) - vm.start) - h.hp * g.hugepagePages
+            let start = g.offset(ofPos: h.pos)
+            guard off >= start && off < start + g.modelSize(depth: k) else { v = first(v, modelError("descend: address outside \(entryName(h))")); break }
+            let child = g.pos(depth: k + 1, offset: off)
+            set(HPTE(vma: h.vma, hp: h.hp, pos: child, ptlExplicit: k + 2 == g.treeLevels.count, dangling: false).word)
+        case .populate:
+            let (h, e) = access(s, t, arg(args, 0, s, t), "populate")
+            if e >= 0 { v = e; break }
+            v = writeCheck(s, t, h)
+            let w = model.entryWord(h.vma, h.hp, h.pos)
+            guard g.depth(ofPos: h.pos) + 1 < g.treeLevels.count else { v = first(v, modelError("cannot split a \(g.pageShift)-shift entry")); break }
+            let ev = PTEValue(s[w])
+            if ev.kind != .none && on(.splitFromBlank) {
+                v = first(v, fault(.splitFromBlank, "thread \(model.threads[t].name) populates \(entryName(h)), which is \(ev.kind.name), with a table"))
+            }
+            s[w] = PTEValue(kind: .table).word
+            s[model.liveWord(h.vma, h.hp)] |= Word(1) << Word(h.pos)
+        case .mapLeaf:
+            let (h, e) = access(s, t, arg(args, 0, s, t), "map")
+            if e >= 0 { v = e; break }
+            guard let pg = pageArg(1) else { v = modelError("map_leaf needs a page, got \(describe(arg(args, 1, s, t)))"); break }
+            let a = arg(args, 2, s, t)
+            guard tagOf(a) == .int else { v = modelError("map_leaf needs an address"); break }
+            v = writeCheck(s, t, h)
+            let vm = model.world.vmas[h.vma]
+            let size = g.modelSize(depth: g.depth(ofPos: h.pos))
+            let off = ((intOf(a) - vm.start) % g.hugepagePages + g.hugepagePages) % g.hugepagePages
+            s[model.entryWord(h.vma, h.hp, h.pos)] = PTEValue(kind: .leaf, page: pg, sub: off - off % size).word
+            s[model.pageWord(pg, Model.PageField.mapcount)] += 1
+            let hw = model.pageWord(pg, Model.PageField.held)
+            if s[hw] > 0 { s[hw] -= 1 }   // the lookup reference becomes the mapping's reference
+        case .zap:
+            let (h, e) = access(s, t, arg(args, 0, s, t), "zap")
+            if e >= 0 { v = e; break }
+            v = writeCheck(s, t, h)
+            let w = model.entryWord(h.vma, h.hp, h.pos)
+            let ev = PTEValue(s[w])
+            guard ev.kind == .leaf else { v = first(v, modelError("zap of \(entryName(h)), which is \(ev.kind.name), not a leaf")); break }
+            s[w] = noneEntryWord
+            s[model.pageWord(ev.page, Model.PageField.mapcount)] -= 1
+            s[model.gatherWord(t, ev.page)] += 1
+        case .clear, .setMarker:
+            let (h, e) = access(s, t, arg(args, 0, s, t), "clear")
+            if e >= 0 { v = e; break }
+            v = writeCheck(s, t, h)
+            s[model.entryWord(h.vma, h.hp, h.pos)] = PTEValue(kind: p == .clear ? .none : .marker).word
+        case .freeTables:
+            let (h, e) = access(s, t, arg(args, 0, s, t), "free tables")
+            if e >= 0 { v = e; break }
+            let vm = model.world.vmas[h.vma]
+            if !(vm.shared && holdsWrite(s, t, model.vmaLockSlot[h.vma])) && on(.freeUnlocked) {
+                v = fault(.freeUnlocked, "thread \(model.threads[t].name) frees the tables below \(entryName(h)) without \(model.lockSlots[model.vmaLockSlot[h.vma]].name) held for write")
+            }
+            let w = model.entryWord(h.vma, h.hp, h.pos)
+            guard PTEValue(s[w]).kind == .table else { v = first(v, modelError("free_tables of \(entryName(h)), which is not a table")); break }
+            freeSubtree(s, h.vma, h.hp, h.pos)
+            s[w] = noneEntryWord
+        case .findGetPage:
+            let i = arg(args, 0, s, t)
+            guard tagOf(i) == .int, intOf(i) >= 0, intOf(i) < model.world.hugepages else { v = modelError("find_get_page: index \(describe(i)) is outside the file"); break }
+            let c = Int(s[model.cacheBase + intOf(i)])
+            if c == 0 { set(nullWord); break }
+            s[model.pageWord(c - 1, Model.PageField.refcount)] += 1
+            s[model.pageWord(c - 1, Model.PageField.held)] += 1
+            set(mkPage(c - 1))
+        case .putPage:
+            guard let pg = pageArg(0) else { v = modelError("put_page needs a page"); break }
+            s[model.pageWord(pg, Model.PageField.refcount)] -= 1
+            let hw = model.pageWord(pg, Model.PageField.held)
+            if s[hw] > 0 { s[hw] -= 1 }
+        case .pageInCache:
+            guard let pg = pageArg(0) else { v = modelError("page_in_cache needs a page"); break }
+            set(mkInt(s[model.pageWord(pg, Model.PageField.flags)] & Model.PageFlag.cached != 0 ? 1 : 0))
+        case .allocPage:
+            var got = nullWord
+            for pg in 0..<model.pageCount where s[model.pageWord(pg, Model.PageField.flags)] & Model.PageFlag.allocated == 0 {
+                s[model.pageWord(pg, Model.PageField.flags)] |= Model.PageFlag.allocated
+                s[model.pageWord(pg, Model.PageField.refcount)] = 1
+                s[model.pageWord(pg, Model.PageField.held)] = 1
+                got = mkPage(pg)
+                break
+            }
+            set(got)
+        case .addToCache:
+            guard let pg = pageArg(0) else { v = modelError("add_to_page_cache needs a page"); break }
+            let i = arg(args, 1, s, t)
+            guard tagOf(i) == .int, intOf(i) >= 0, intOf(i) < model.world.hugepages else { v = modelError("add_to_page_cache: index outside the file"); break }
+            let cw = model.cacheBase + intOf(i)
+            if s[cw] != 0 { set(mkInt(-17)); break }
+            let lo = model.lockSlots[model.pageLockSlot0 + pg].offset
+            if s[lo] != 0 && s[lo] != Word(t + 1) { v = modelError("add_to_page_cache of a page locked by another thread"); break }
+            s[lo] = Word(t + 1)        // the new page enters the cache locked
+            s[cw] = Word(pg + 1)
+            s[model.pageWord(pg, Model.PageField.flags)] |= Model.PageFlag.cached
+            s[model.pageWord(pg, Model.PageField.index)] = Word(intOf(i))
+            s[model.pageWord(pg, Model.PageField.refcount)] += 1
+            set(mkInt(0))
+        case .deleteFromCache:
+            guard let pg = pageArg(0) else { v = modelError("delete_from_page_cache needs a page"); break }
+            let fw = model.pageWord(pg, Model.PageField.flags)
+            if s[fw] & Model.PageFlag.cached != 0 {
+                s[fw] &= ~Model.PageFlag.cached
+                s[model.cacheBase + Int(s[model.pageWord(pg, Model.PageField.index)])] = 0
+                s[model.pageWord(pg, Model.PageField.refcount)] -= 1
+            }
+        case .pageHwpoison, .pageMigratable, .pageMapped:
+            guard let pg = pageArg(0) else { v = modelError("\(p.signature.name) needs a page"); break }
+            let f = s[model.pageWord(pg, Model.PageField.flags)]
+            let r: Bool = p == .pageHwpoison ? f & Model.PageFlag.hwpoison != 0
+                : p == .pageMigratable ? f & Model.PageFlag.notMigratable == 0
+                : s[model.pageWord(pg, Model.PageField.mapcount)] > 0
+            set(mkInt(r ? 1 : 0))
+        case .isizeRead:
+            set(mkInt(Int(s[model.isizeWord])))
+        case .isizeWrite:
+            let n = arg(args, 0, s, t)
+            guard tagOf(n) == .int, intOf(n) >= 0 else { v = modelError("i_size_write needs a size in hugepages"); break }
+            s[model.isizeWord] = Word(intOf(n))
+            s[model.flagsWord(t)] |= 1
+        case .uffdEnqueue:
+            let msg = arg(args, 0, s, t), real = arg(args, 1, s, t)
+            guard tagOf(msg) == .int, tagOf(real) == .int else { v = modelError("uffd_enqueue needs addresses"); break }
+            s[model.waitMsgWord(t)] = Word(intOf(msg) + 1)
+            s[model.waitRealWord(t)] = Word(intOf(real) + 1)
+        case .uffdSleep, .uffdDequeue:
+            s[model.waitMsgWord(t)] = 0
+            s[model.waitRealWord(t)] = 0
+        case .wakeRange:
+            let a = arg(args, 0, s, t), n = arg(args, 1, s, t)
+            guard tagOf(a) == .int, tagOf(n) == .int else { v = modelError("wake_range needs a start and a length"); break }
+            for u in 0..<nThreads {
+                let m = Int(s[model.waitMsgWord(u)]) - 1
+                if m >= 0 && m >= intOf(a) && m < intOf(a) + intOf(n) { s[model.waitMsgWord(u)] = 0 }
+            }
+            for x in max(0, intOf(a))..<min(32, max(0, intOf(a) + intOf(n))) { s[model.wokenWord] |= Word(bitPattern: UInt32(1) << UInt32(x)) }
+        case .tlbFinish:
+            for pg in 0..<model.pageCount {
+                let gw = model.gatherWord(t, pg)
+                s[model.pageWord(pg, Model.PageField.refcount)] -= s[gw]
+                s[gw] = 0
+            }
+        }
+        if evalError { evalError = false; v = first(v, modelError(evalErrorText)) }
+        return v
+    }
+
+    /// Frees the table below `pos` and every table below that; marks every walk result into
+    /// them dangling (a later access through one is a use-after-free).
+    func freeSubtree(_ s: UnsafeMutablePointer<Word>, _ vma: Int, _ hp: Int, _ pos: Int) {
+        guard g.depth(ofPos: pos) + 1 < g.treeLevels.count, tableLive(s, vma, hp, pos) else { return }
+        let k = g.depth(ofPos: pos)
+        let firstChild = g.base(depth: k + 1) + (pos - g.base(depth: k)) * g.fanout
+        for c in firstChild..<(firstChild + g.fanout) {
+            freeSubtree(s, vma, hp, c)
+            s[model.entryWord(vma, hp, c)] = noneEntryWord
+        }
+        s[model.liveWord(vma, hp)] &= ~(Word(1) << Word(pos))
+        for t in 0..<nThreads {
+            for l in 0..<model.threads[t].locals {
+                let w = model.localWord(t, l)
+                guard tagOf(s[w]) == .hpte else { continue }
+                var h = HPTE(s[w])
+                if h.vma == vma && h.hp == hp && h.pos > 0 && g.parent(ofPos: h.pos) == pos {
+                    h.dangling = true
+                    s[w] = h.word
+                }
+            }
+        }
+    }
+
+    // MARK: - Names for messages
+
+    public func entryName(_ h: HPTE) -> String { entryName(vma: h.vma, hp: h.hp, pos: h.pos) }
+    public func entryName(vma: Int, hp: Int, pos: Int) -> String {
+        let k = g.depth(ofPos: pos)
+        var path = "\(g.treeLevels[k].name)"
+        if k > 0 { path += "[\(pos - g.base(depth: k))]" }
+        return "\(model.world.vmas[vma].name).hp\(hp).\(path)"
+    }
+
+    public func describe(_ w: Word) -> String {
+        switch tagOf(w) {
+        case .int: return "\(intOf(w))"
+        case .null: return "NULL"
+        case .page: return "P\(payload(w))"
+        case .lock: return model.lockSlots[lockSlotOf(w)].name
+        case .hpte:
+            let h = HPTE(w)
+            return "hpte(\(entryName(h)))" + (h.dangling ? " [dangling]" : "")
+        case .entry:
+            let e = PTEValue(w)
+            switch e.kind {
+            case .leaf: return "leaf(P\(e.page)+\(e.sub))"
+            case .migration: return "migration(P\(e.page)+\(e.sub))"
+            default: return e.kind.name
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// A position in a spec file (1-based line and column).
+public struct SourceLocation: Sendable, Hashable, Codable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public init(file: String, line: Int, column: Int) {
+        self.file = file; self.line = line; self.column = column
+    }
+    /// `file:line:col`, as compilers print it.
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// An error in a spec: where, what, and how to fix it. Rendered compiler-style with the
+/// source line and a caret.
+public struct Diagnostic: Error, Sendable, Hashable {
+    public var location: SourceLocation
+    public var message: String
+    public var hint: String?
+    public init(_ location: SourceLocation, _ message: String, hint: String? = nil) {
+        self.location = location; self.message = message; self.hint = hint
+    }
+
+    /// `file:line:col: error: message`, the source line, a caret, and the hint.
+    public func rendered(sources: SourceMap) -> String {
+        var out = "\(location.description): error: \(message)"
+        if let text = sources.line(location.file, location.line) {
+            out += "\n  \(text)\n  " + String(repeating: " ", count: max(0, location.column - 1)) + "^"
+        }
+        if let hint { out += "\n  hint: \(hint)" }
+        return out
+    }
+}
+
+/// Every diagnostic of one run, in the order found.
+public struct DiagnosticError: Error, Sendable {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+}
+
+/// The text of every loaded file, for rendering source lines in diagnostics and traces.
+public final class SourceMap: @unchecked Sendable {
+    private var lines: [String: [Substring]] = [:]
+    public init() {}
+    public func add(file: String, text: String) {
+        lines[file] = text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+    public func line(_ file: String, _ n: Int) -> String? {
+        guard let ls = lines[file], n >= 1, n <= ls.count else { return nil }
+        return String(ls[n - 1]).replacingOccurrences(of: "\t", with: " ")
+    }
+}
+
+/// The nearest of `candidates` to `name` by edit distance, if close enough to be a likely typo.
+public func nearestName(_ name: String, in candidates: some Sequence<String>) -> String? {
+    var best: (String, Int)?
+    for c in candidates {
+        let d = editDistance(name.lowercased(), c.lowercased())
+        if best == nil || d < best!.1 { best = (c, d) }
+    }
+    guard let (c, d) = best, d <= max(2, name.count / 3) else { return nil }
+    return c
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count)
+    var cur = prev
+    for i in 1...a.count {
+        cur[0] = i
+        for j in 1...b.count {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&prev, &cur)
+    }
+    return prev[b.count]
+}
+
+/// "did you mean ...?" for an unknown name, or nil.
+public func didYouMean(_ name: String, _ candidates: some Sequence<String>) -> String? {
+    nearestName(name, in: candidates).map { "did you mean '\($0)'?" }
+}
