@@ -31,7 +31,7 @@ let package = Package(
             ]),
         .testTarget(name: "HGMSpecTests", dependencies: ["HGMSpec"]),
         .testTarget(name: "HGMModelTests", dependencies: ["HGMModel", "HGMSpec"]),
-        .testTarget(name: "HGMCheckTests", dependencies: ["HGMCheck", "HGMModel", "HGMSpec"]),
+        .testTarget(name: "HGMCheckTests", dependencies: ["HGMCheck", "HGMModel", "HGMSpec", "HGMSMT"]),
         .testTarget(name: "HGMSMTTests", dependencies: ["HGMSMT"]),
         .testTarget(name: "EndToEndTests", dependencies: ["hgm-check"]),
     ],

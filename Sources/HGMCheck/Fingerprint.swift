@@ -34,7 +34,7 @@ public struct FingerprintSet: ~Copyable {
     public private(set) var capacity: Int
     public private(set) var count = 0
 
-    public init(capacity: Int = 1 << 16) {
+    public init(capacity: Int = 1 << 12) {
         self.capacity = max(16, capacity)
         slots = .allocate(capacity: self.capacity)
         slots.initialize(repeating: 0, count: self.capacity)

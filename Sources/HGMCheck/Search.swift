@@ -13,9 +13,10 @@ public struct Finding: Sendable {
 }
 
 /// Exhaustive breadth-first search over all interleavings. Visited states are kept as
-/// 64-bit fingerprints only; whole states live only in the two frontier queues. States
-/// that violate something are not expanded. Violations are recorded once per invariant,
-/// at the smallest depth (so their traces are shortest).
+/// 64-bit fingerprints only; whole states live only in the two frontier queues. A violation
+/// is recorded once per invariant, at the smallest depth (so its trace is shortest), and the
+/// search goes on past it, so later consequences (a use-after-free after an unlocked free)
+/// are found too; only a model error (a broken spec) stops a path.
 public struct BreadthFirstSearch {
     public let machine: Machine
     public var limits: SearchLimits
@@ -55,14 +56,15 @@ public struct BreadthFirstSearch {
             findings.append(Finding(id: id, depth: d, stateFP: fp, thread: t, choice: c))
         }
 
+        let modelErrorID = Machine.id(.modelError)
         let (s0, v0, _) = m.initialState()
         s0.withUnsafeBufferPointer { b in
             let p = b.baseAddress!
             let fp = fingerprint(p, stride)
             _ = visited.insert(fp)
-            if v0 >= 0 { record(v0, 0, fp, -1, 0); return }
+            if v0 >= 0 { record(v0, 0, fp, -1, 0); if v0 == modelErrorID { return } }
             let v = m.checkState(UnsafeMutablePointer(mutating: p))
-            if v >= 0 { record(v, 0, fp, -1, 0); return }
+            if v >= 0 { record(v, 0, fp, -1, 0); if v == modelErrorID { return } }
             cur.append(p)
         }
 
@@ -82,13 +84,13 @@ public struct BreadthFirstSearch {
                         scratch.update(from: s, count: stride)
                         let v = m.step(scratch, t, choice: c)
                         transitions += 1
-                        if v >= 0 {
-                            record(v, depth + 1, fingerprint(s, stride), t, c)
-                        } else {
+                        if v >= 0 { record(v, depth + 1, fingerprint(s, stride), t, c) }
+                        if v != modelErrorID {
                             let fp = fingerprint(scratch, stride)
                             if visited.insert(fp) {
                                 let v2 = m.checkState(scratch)
-                                if v2 >= 0 { record(v2, depth + 1, fp, -1, 0) } else { next.append(scratch) }
+                                if v2 >= 0 { record(v2, depth + 1, fp, -1, 0) }
+                                if v2 != modelErrorID { next.append(scratch) }
                             }
                         }
                         c += 1

@@ -12,7 +12,7 @@ public struct Compiler {
     // Per-thread compilation state.
     var nextSlot: Int32 = 0
     var highWater: Int32 = 0
-    var localNames: [String] = []
+    var slotNames: [(slot: Int, name: String, from: Int)] = []
     var callStack: [String] = []
 
     struct Scope {
@@ -122,13 +122,13 @@ public struct Compiler {
             guard let proc = spec.procs[t.proc] else {
                 throw fail(t.location, "unknown procedure '\(t.proc)'", didYouMean(t.proc, spec.procs.keys))
             }
-            nextSlot = 0; highWater = 0; localNames = []; callStack = []
+            nextSlot = 0; highWater = 0; slotNames = []; callStack = []
             let entry = m.ops.count
             var top = Scope(proc: "thread \(t.name)", retSlot: -1)
             try inline(proc, args: t.args, at: t.location, dst: nil, caller: &top)
             emit(.end, OpInfo(location: t.location, procedure: proc.name, statement: "return"))
             m.threads.append(ThreadInfo(name: t.name, procedure: proc.name, entry: entry, base: 0,
-                                        locals: Int(highWater), localNames: localNames, location: t.location))
+                                        locals: Int(highWater), slotNames: slotNames, location: t.location))
         }
     }
 
@@ -141,12 +141,8 @@ public struct Compiler {
     mutating func alloc(_ name: String) -> Int32 {
         let s = nextSlot
         nextSlot += 1
-        if nextSlot > highWater {
-            highWater = nextSlot
-            localNames.append(name)
-        } else {
-            localNames[Int(s)] = name
-        }
+        highWater = max(highWater, nextSlot)
+        slotNames.append((Int(s), name, m.ops.count))
         return s
     }
 

@@ -65,9 +65,9 @@ extension Machine {
             for l in 0..<model.threads[t].locals {
                 let w = model.localWord(t, l)
                 if a[w] != b[w] && b[w] != 0 {
-                    let name = model.threads[t].localNames[l]
+                    let name = model.threads[t].localName(slot: l, at: Int(b[model.pcWord(t)]))
                     if name.contains("$tmp") || name.contains(".loop@") || name.hasSuffix(".return") { continue }
-                    out.append("\(name.split(separator: ".").last.map(String.init) ?? name) = \(describe(b[w]))")
+                    out.append("\(name) = \(describe(b[w]))")
                 }
             }
         }

@@ -170,9 +170,9 @@ public final class Machine {
             case .loopCheck(let slot, let bound):
                 let w = model.localWord(t, Int(slot))
                 s[w] += 1
-                if s[w] > bound && on(.loopBound) {
-                    result = first(result, fault(.loopBound, "the loop ran more than its bound of \(bound) iterations"))
-                    s[w] = bound
+                if s[w] > bound {
+                    s[w] = bound     // capped whether or not loop-bound is checked, so the state space stays finite
+                    if on(.loopBound) { result = first(result, fault(.loopBound, "the loop ran more than its bound of \(bound) iterations")) }
                 }
                 pc += 1
             case .assert(let e, let msg):
@@ -353,10 +353,13 @@ public final class Machine {
             }
             let k = g.depth(ofPos: h.pos)
             guard k + 1 < g.treeLevels.count else { v = first(v, modelError("descend below the last level")); break }
-            let ev = PTEValue(s[model.entryWord(h.vma, h.hp, h.pos)])
-            guard ev.kind == .table else { v = first(v, modelError("descend through \(entryName(h)), which is \(ev.kind.name), not a table")); break }
-            if !tableLive(s, h.vma, h.hp, h.pos) && on(.useAfterFree) {
-                v = first(v, fault(.useAfterFree, "thread \(model.threads[t].name) descends into a freed table below \(entryName(h))"))
+            // The walker computes the child pointer from the value it read earlier; if that
+            // table page is gone now, the descent dereferences freed memory. (A table freed
+            // and allocated again in between is not told apart: no generations are kept.)
+            if !tableLive(s, h.vma, h.hp, h.pos) {
+                if on(.useAfterFree) {
+                    v = first(v, fault(.useAfterFree, "thread \(model.threads[t].name) descends below \(entryName(h)) into a table page that was freed (or never allocated)"))
+                }
                 break
             }
             let off = (intOf(a) - vm.start) - h.hp * g.hugepagePages

@@ -128,8 +128,16 @@ public struct ThreadInfo: Sendable {
     public var entry: Int
     public var base: Int
     public var locals: Int
-    public var localNames: [String]
+    /// Every allocation of a local slot: (slot, variable name, first op index of its scope).
+    /// The variable in slot s at op p is the latest allocation of s at or before p.
+    public var slotNames: [(slot: Int, name: String, from: Int)]
     public var location: SourceLocation
+
+    public func localName(slot: Int, at pc: Int) -> String {
+        var best = "local\(slot)"
+        for a in slotNames where a.slot == slot && a.from <= pc { best = a.name }
+        return best
+    }
 }
 
 /// A user invariant, compiled to an expression over the state.

@@ -42,17 +42,20 @@ public final class SMTContext {
         }
     }
 
-    /// Checks the error code, then takes ownership (inc_ref) of a freshly returned AST.
+    /// Takes ownership (inc_ref) of a freshly returned AST before any other Z3 call, then
+    /// checks the error code (on error the owner is released again).
     func own(_ ast: OpaquePointer?, _ operation: String) throws -> SMTTerm {
+        let term = ast.map { SMTTerm(context: self, ast: $0) }
         try checkError(operation)
-        guard let ast else { throw SMTError.nullResult(operation: operation) }
-        return SMTTerm(context: self, ast: ast)
+        guard let term else { throw SMTError.nullResult(operation: operation) }
+        return term
     }
 
     func ownSort(_ sort: OpaquePointer?, _ operation: String) throws -> SMTSort {
+        let owned = sort.map { SMTSort(context: self, sort: $0) }
         try checkError(operation)
-        guard let sort else { throw SMTError.nullResult(operation: operation) }
-        return SMTSort(context: self, sort: sort)
+        guard let owned else { throw SMTError.nullResult(operation: operation) }
+        return owned
     }
 
     func requireMine(_ term: SMTTerm, _ operation: String) throws {

@@ -16,12 +16,14 @@ final class SMTParams {
     let handle: OpaquePointer
 
     init(context: SMTContext) throws {
-        let p = Z3_mk_params(context.z3)
-        try context.checkError("Z3_mk_params")
-        guard let p else { throw SMTError.nullResult(operation: "Z3_mk_params") }
+        guard let p = Z3_mk_params(context.z3) else {
+            try context.checkError("Z3_mk_params")
+            throw SMTError.nullResult(operation: "Z3_mk_params")
+        }
         self.context = context
         self.handle = p
         Z3_params_inc_ref(context.z3, p)
+        try context.checkError("Z3_mk_params")
     }
 
     deinit { Z3_params_dec_ref(context.z3, handle) }
@@ -49,11 +51,14 @@ public final class SMTSolver {
         } else {
             s = Z3_mk_solver(context.z3)
         }
-        try context.checkError(op)
-        guard let s else { throw SMTError.nullResult(operation: op) }
+        guard let s else {
+            try context.checkError(op)
+            throw SMTError.nullResult(operation: op)
+        }
         self.context = context
         self.handle = s
         Z3_solver_inc_ref(context.z3, s)
+        try context.checkError(op)
     }
 
     deinit { Z3_solver_dec_ref(context.z3, handle) }
@@ -94,10 +99,10 @@ public final class SMTSolver {
         case Z3_L_FALSE:
             return .unsat
         case Z3_L_TRUE:
-            let m = Z3_solver_get_model(context.z3, handle)
+            let model = Z3_solver_get_model(context.z3, handle).map { SMTModel(context: context, handle: $0) }
             try context.checkError("Z3_solver_get_model")
-            guard let m else { throw SMTError.nullResult(operation: "Z3_solver_get_model") }
-            return .sat(SMTModel(context: context, handle: m))
+            guard let model else { throw SMTError.nullResult(operation: "Z3_solver_get_model") }
+            return .sat(model)
         default:
             let reason = Z3_solver_get_reason_unknown(context.z3, handle).map { String(cString: $0) }
             try context.checkError("Z3_solver_get_reason_unknown")
@@ -128,11 +133,12 @@ public final class SMTModel {
         try context.requireMine(term, "Z3_model_eval")
         var out: OpaquePointer? = nil
         let ok = withExtendedLifetime(term) { Z3_model_eval(context.z3, handle, term.ast, completion, &out) }
+        let value = ok ? out.map { SMTTerm(context: context, ast: $0) } : nil
         try context.checkError("Z3_model_eval")
-        guard ok, let out else {
+        guard let value else {
             throw SMTError.notAValue(operation: "Z3_model_eval", message: "evaluation failed for \(term)")
         }
-        return SMTTerm(context: context, ast: out)
+        return value
     }
 
     /// The value of a bit-vector (or non-negative integer) term that fits in 64 bits.

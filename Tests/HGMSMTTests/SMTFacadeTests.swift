@@ -40,6 +40,7 @@ final class SMTFacadeTests: XCTestCase {
         XCTAssertThrowsError(try ctx.bitVectorSort(width: 0))
         XCTAssertThrowsError(try ctx.forall([ctx.bitVector(3)], ctx.boolean(true)))
         XCTAssertThrowsError(try ctx.forall([try ctx.bvadd(a, a)], ctx.boolean(true)))
+        XCTAssertThrowsError(try SMTSolver(context: ctx, logic: "NOT_A_LOGIC"))
         let solver = try SMTSolver(context: ctx)
         XCTAssertThrowsError(try solver.add(a))  // not Boolean
         XCTAssertThrowsError(try solver.add(try other.boolean(true)))  // other context

@@ -43,53 +43,97 @@ public struct ObligationOutcome: Sendable {
 }
 
 /// Discharges every obligation of every geometry (all families; false variants excluded),
-/// sequentially on the calling thread with one Z3 context, which is replaced after any
-/// unknown result or error.
+/// in geometry and family order. The counter-width "first overflow" obligations end in a
+/// counterexample by design (that is the figure); judge outcomes with `meetsExpectation`.
+/// An ill-formed geometry gives one `unknown` outcome. See `discharge(_:timeoutMs:threads:)`.
 public func dischargeAll(
-    geometries: [ObligationGeometry] = ObligationGeometry.builtIn, timeoutMs: UInt32 = 10_000
+    geometries: [ObligationGeometry] = ObligationGeometry.builtIn, timeoutMs: UInt32 = 10_000,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount
 ) -> [ObligationOutcome] {
+    let perGeometry = geometries.map { $0.problems.isEmpty ? arithmeticObligations(for: $0) : [] }
+    var solved = discharge(perGeometry.flatMap { $0 }, timeoutMs: timeoutMs, threads: threads)[...]
     var outcomes: [ObligationOutcome] = []
-    for g in geometries {
+    for (g, obligations) in zip(geometries, perGeometry) {
         let problems = g.problems
-        if !problems.isEmpty {
+        if problems.isEmpty {
+            outcomes += solved.prefix(obligations.count)
+            solved = solved.dropFirst(obligations.count)
+        } else {
             let bad = ArithmeticObligation(
                 name: "geometry.well-formed", geometry: g.name, family: .alignment,
                 summary: "the geometry is well formed", claim: .false)
             outcomes.append(ObligationOutcome(
                 obligation: bad, result: .unknown("invalid geometry: " + problems.joined(separator: "; ")), seconds: 0))
-            continue
         }
-        outcomes += discharge(arithmeticObligations(for: g), timeoutMs: timeoutMs)
     }
     return outcomes
 }
 
-/// Discharges the given obligations in order (one context, replaced after any unknown).
-public func discharge(_ obligations: [ArithmeticObligation], timeoutMs: UInt32 = 10_000) -> [ObligationOutcome] {
-    var context: SMTContext? = nil
-    var out: [ObligationOutcome] = []
-    for ob in obligations {
-        let clock = ContinuousClock()
-        let t0 = clock.now
-        let result: ObligationResult
-        do {
-            let ctx = try context ?? SMTContext()
-            context = ctx
-            result = try dischargeOne(ob, context: ctx, timeoutMs: timeoutMs)
-        } catch {
-            result = .unknown("Z3 error: \(error)")
+/// Discharges the obligations, each in a fresh Z3 context (so results, including
+/// counterexample values, do not depend on order or threads, and a timed-out context is
+/// never reused), on up to `threads` threads, each with its own contexts. The outcomes are
+/// in the order of `obligations`; `seconds` is each obligation's own wall-clock time.
+public func discharge(
+    _ obligations: [ArithmeticObligation], timeoutMs: UInt32 = 10_000,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+) -> [ObligationOutcome] {
+    let workers = max(1, min(threads, obligations.count))
+    if workers == 1 { return obligations.map { dischargeTimed($0, timeoutMs: timeoutMs) } }
+    let board = ObligationOutcomeBoard(obligations)
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while let i = board.claimNext() {
+            board.store(i, dischargeTimed(obligations[i], timeoutMs: timeoutMs))
         }
-        if case .unknown = result { context = nil }  // a timed-out context is thrown away
-        let d = clock.now - t0
-        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        out.append(ObligationOutcome(obligation: ob, result: result, seconds: seconds))
     }
-    return out
+    return board.outcomes()
 }
 
-/// Discharges one obligation in a fresh context.
+/// Discharges one obligation in a fresh context on the calling thread.
 public func discharge(_ obligation: ArithmeticObligation, timeoutMs: UInt32 = 10_000) -> ObligationOutcome {
-    discharge([obligation], timeoutMs: timeoutMs)[0]
+    dischargeTimed(obligation, timeoutMs: timeoutMs)
+}
+
+private func dischargeTimed(_ ob: ArithmeticObligation, timeoutMs: UInt32) -> ObligationOutcome {
+    let clock = ContinuousClock()
+    let t0 = clock.now
+    let result: ObligationResult
+    do {
+        result = try dischargeOne(ob, context: SMTContext(), timeoutMs: timeoutMs)
+    } catch {
+        result = .unknown("Z3 error: \(error)")
+    }
+    let d = clock.now - t0
+    let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    return ObligationOutcome(obligation: ob, result: result, seconds: seconds)
+}
+
+/// Work list and result slots shared by the worker threads (every access under the lock).
+private final class ObligationOutcomeBoard: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let count: Int
+    private var slots: [ObligationOutcome?]
+
+    init(_ obligations: [ArithmeticObligation]) {
+        count = obligations.count
+        slots = Array(repeating: nil, count: obligations.count)
+    }
+
+    func claimNext() -> Int? {
+        lock.withLock {
+            guard next < count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+
+    func store(_ i: Int, _ outcome: ObligationOutcome) {
+        lock.withLock { slots[i] = outcome }
+    }
+
+    func outcomes() -> [ObligationOutcome] {
+        lock.withLock { slots.map { $0! } }
+    }
 }
 
 private func dischargeOne(_ ob: ArithmeticObligation, context: SMTContext, timeoutMs: UInt32) throws -> ObligationResult {

@@ -9,7 +9,7 @@ extension ObligationFamily {
     /// The obligations of this family for `geometry` (expected to hold, except the
     /// counter-width "first overflow" figures, which are counterexamples by design).
     public func obligations(for geometry: ObligationGeometry) -> [ArithmeticObligation] {
-        let g = GeneratorContext(geometry)
+        let g = ObligationGenerator(geometry)
         switch self {
         case .alignment: return g.alignment(false)
         case .largestEntry: return g.largestEntry(false)
@@ -23,7 +23,7 @@ extension ObligationFamily {
     /// Deliberately false variants of this family's claims (off-by-one masks, `<` for `<=`,
     /// missing address bounds, a forgotten +1); each must give a certified counterexample.
     public func falseVariants(for geometry: ObligationGeometry) -> [ArithmeticObligation] {
-        let g = GeneratorContext(geometry)
+        let g = ObligationGenerator(geometry)
         switch self {
         case .alignment: return g.alignment(true)
         case .largestEntry: return g.largestEntry(true)
@@ -46,7 +46,7 @@ public func falseArithmeticObligations(for geometry: ObligationGeometry) -> [Ari
 }
 
 /// Kernel-style expressions over the term language.
-private struct GeneratorContext {
+private struct ObligationGenerator {
     typealias T = ObligationTerm
     let g: ObligationGeometry
 
@@ -370,4 +370,24 @@ private struct GeneratorContext {
                 safe(safeMMs + 1), expect: .fails, reports: [ObligationReport("mapcount", mms * per)]),
         ]
     }
+}
+
+/// Operators for writing claims in kernel spelling, visible in this file only (so they add
+/// no overloads to the rest of the module or to its clients).
+extension ObligationTerm {
+    /// Arithmetic by the sort of the left operand (bit-vector or integer).
+    fileprivate static func + (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(l.isInteger ? .intAdd : .bvAdd, l, r) }
+    fileprivate static func - (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(l.isInteger ? .intSub : .bvSub, l, r) }
+    fileprivate static func * (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(l.isInteger ? .intMul : .bvMul, l, r) }
+    fileprivate static func & (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(.bvAnd, l, r) }
+    fileprivate static func | (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(.bvOr, l, r) }
+    fileprivate static func << (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(.bvShl, l, r) }
+    /// Logical (unsigned) shift right.
+    fileprivate static func >> (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(.bvLshr, l, r) }
+    fileprivate static prefix func ~ (t: ObligationTerm) -> ObligationTerm { .bvNot(t) }
+    fileprivate static prefix func ! (t: ObligationTerm) -> ObligationTerm { .not(t) }
+    fileprivate static func && (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .and([l, r]) }
+    fileprivate static func || (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .or([l, r]) }
+
+    fileprivate var isInteger: Bool { (try? sort()) == .integer }
 }

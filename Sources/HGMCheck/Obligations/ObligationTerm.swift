@@ -98,20 +98,6 @@ extension ObligationTerm {
     public static let `true` = ObligationTerm.constant(.boolean(true))
     public static let `false` = ObligationTerm.constant(.boolean(false))
 
-    /// Arithmetic by the sort of the left operand (bit-vector or integer).
-    public static func + (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(l.isInteger ? .intAdd : .bvAdd, l, r) }
-    public static func - (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(l.isInteger ? .intSub : .bvSub, l, r) }
-    public static func * (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(l.isInteger ? .intMul : .bvMul, l, r) }
-    public static func & (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(.bvAnd, l, r) }
-    public static func | (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(.bvOr, l, r) }
-    public static func << (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(.bvShl, l, r) }
-    /// Logical (unsigned) shift right.
-    public static func >> (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .binary(.bvLshr, l, r) }
-    public static prefix func ~ (t: ObligationTerm) -> ObligationTerm { .bvNot(t) }
-    public static prefix func ! (t: ObligationTerm) -> ObligationTerm { .not(t) }
-    public static func && (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .and([l, r]) }
-    public static func || (l: ObligationTerm, r: ObligationTerm) -> ObligationTerm { .or([l, r]) }
-
     /// `l ⇒ r`.
     public static func implies(_ l: ObligationTerm, _ r: ObligationTerm) -> ObligationTerm { .binary(.implies, l, r) }
     public static func eq(_ l: ObligationTerm, _ r: ObligationTerm) -> ObligationTerm { .binary(.eq, l, r) }
@@ -131,8 +117,6 @@ extension ObligationTerm {
     public static func ge(_ l: ObligationTerm, _ r: ObligationTerm) -> ObligationTerm { .binary(.intLe, r, l) }
     public static func udiv(_ l: ObligationTerm, _ r: ObligationTerm) -> ObligationTerm { .binary(.bvUdiv, l, r) }
     public static func urem(_ l: ObligationTerm, _ r: ObligationTerm) -> ObligationTerm { .binary(.bvUrem, l, r) }
-
-    private var isInteger: Bool { (try? sort()) == .integer }
 }
 
 // MARK: - sorts and free variables

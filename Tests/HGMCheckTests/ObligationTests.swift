@@ -1,8 +1,7 @@
 import XCTest
 import HGMSMT
+@testable import HGMCheck
 
-// The obligation sources (Sources/HGMCheck/Obligations) are compiled into this test module
-// through the `Obligations` symlink, because this test target depends on HGMSMT only.
 
 final class ObligationTests: XCTestCase {
     func testBuiltInGeometriesAreWellFormed() {
@@ -144,7 +143,7 @@ final class ObligationTests: XCTestCase {
         }
         let ite = ObligationTerm.ite(.ult(.bv(1), .bv(2)), .bv(7), .bv(9))
         try assertAgree(ite, compiler.compile(ite), model)
-        let logic = ObligationTerm.implies(.or([.false, .true]), .and([.true, !ObligationTerm.false]))
+        let logic = ObligationTerm.implies(.or([.false, .true]), .and([.true, .not(.false)]))
         try assertAgree(logic, compiler.compile(logic), model)
     }
 
@@ -157,13 +156,30 @@ final class ObligationTests: XCTestCase {
         }
     }
 
+    /// A timed-out obligation is unknown, never proved (the claim here is false, but finding
+    /// the factors of a 62-bit semiprime takes far longer than 1 ms).
+    func testTimedOutObligationIsUnknown() {
+        let x = ObligationTerm.bv("x"), y = ObligationTerm.bv("y")
+        let n: UInt64 = 2_147_483_647 * 2_147_483_629
+        let claim = ObligationTerm.not(.and([
+            .eq(.binary(.bvMul, x, y), .bv(n)),
+            .ult(.bv(1), x), .ult(x, .bv(1 << 32)), .ult(.bv(1), y), .ult(y, .bv(1 << 32)),
+        ]))
+        let ob = ArithmeticObligation(name: "factor", geometry: "none", family: .alignment,
+                                      summary: "no factorisation", claim: claim)
+        let outcome = discharge(ob, timeoutMs: 1)
+        guard case .unknown(let why) = outcome.result else { return XCTFail("expected unknown, got \(outcome.result)") }
+        XCTAssertTrue(why.hasPrefix("Z3: "), why)
+        XCTAssertFalse(outcome.meetsExpectation)
+    }
+
     func testIllSortedClaimIsUnknown() {
         let ob = ArithmeticObligation(
             name: "bad", geometry: "none", family: .alignment, summary: "ill-sorted",
             claim: .binary(.bvAdd, .bv("a"), .int("a")))
         guard case .unknown = discharge(ob).result else { return XCTFail("an ill-sorted claim is never proved") }
         let notBool = ArithmeticObligation(
-            name: "bad2", geometry: "none", family: .alignment, summary: "not Boolean", claim: .bv("a") + .bv(1))
+            name: "bad2", geometry: "none", family: .alignment, summary: "not Boolean", claim: .binary(.bvAdd, .bv("a"), .bv(1)))
         guard case .unknown = discharge(notBool).result else { return XCTFail("a non-Boolean claim is never proved") }
     }
 }
