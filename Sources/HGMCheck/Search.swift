@@ -43,7 +43,7 @@ public struct BreadthFirstSearch {
         let scratch = UnsafeMutablePointer<Word>.allocate(capacity: stride)
         defer { scratch.deallocate() }
         var findings: [Finding] = []
-        var seen = [Bool](repeating: false, count: m.violationCount)
+        var seen: UInt64 = 0
         var transitions = 0
         var depth = 0
         var maxDepth = 0
@@ -51,8 +51,8 @@ public struct BreadthFirstSearch {
         var peak = 0
 
         func record(_ id: Int32, _ d: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
-            if seen[Int(id)] { return }
-            seen[Int(id)] = true
+            if seen & (1 << UInt64(id)) != 0 { return }
+            seen |= 1 << UInt64(id)
             findings.append(Finding(id: id, depth: d, stateFP: fp, thread: t, choice: c))
         }
 
@@ -88,9 +88,14 @@ public struct BreadthFirstSearch {
                         if v != modelErrorID {
                             let fp = fingerprint(scratch, stride)
                             if visited.insert(fp) {
-                                let v2 = m.checkState(scratch)
-                                if v2 >= 0 { record(v2, depth + 1, fp, -1, 0) }
-                                if v2 != modelErrorID { next.append(scratch) }
+                                var v2 = m.checkState(scratch, skip: seen)
+                                var broken = false
+                                while v2 >= 0 {
+                                    record(v2, depth + 1, fp, -1, 0)
+                                    broken = broken || v2 == modelErrorID
+                                    v2 = m.checkState(scratch, skip: seen)
+                                }
+                                if !broken { next.append(scratch) }
                             }
                         }
                         c += 1

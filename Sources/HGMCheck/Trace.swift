@@ -87,6 +87,7 @@ public struct TraceBuilder {
             let pc = Int(s[model.pcWord(mv.thread)])
             let info = model.info[pc]
             m.detail = ""
+            m.detailPC = -1
             let v = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, mv.thread, choice: mv.choice) }
             let changes = before.withUnsafeBufferPointer { a in s.withUnsafeBufferPointer { b in
                 m.describeChanges(a.baseAddress!, b.baseAddress!, thread: mv.thread) } }
@@ -98,7 +99,7 @@ public struct TraceBuilder {
             lastThread = mv.thread
             if i == moves.count - 1 && f.thread >= 0 && v >= 0 {
                 message = m.detail
-                anchor = info.location.description
+                anchor = (m.detailPC >= 0 ? model.info[m.detailPC] : info).location.description
             }
             before = s
         }
@@ -106,7 +107,8 @@ public struct TraceBuilder {
             m.detail = ""
             _ = s.withUnsafeMutableBufferPointer { b -> Int32 in
                 let p = b.baseAddress!
-                let x = m.checkState(p)
+                let skip = (0..<m.violationCount).reduce(UInt64(0)) { $1 == Int(f.id) ? $0 : $0 | (1 << UInt64($1)) }
+                let x = m.checkState(p, skip: skip)
                 return x >= 0 ? x : m.checkStuck(p)
             }
             message = m.detail

@@ -2,8 +2,10 @@
 /// invariants, and the checks on states where no thread can move (deadlock, lost wakeup,
 /// leaked references).
 extension Machine {
-    /// The first violated state invariant, or -1.
-    public func checkState(_ s: UnsafeMutablePointer<Word>) -> Int32 {
+    /// The first violated state invariant not in `skip` (a bitmask of violation ids already
+    /// reported), or -1. Call again with the result added to `skip` to get the next one.
+    public func checkState(_ s: UnsafeMutablePointer<Word>, skip: UInt64 = 0) -> Int32 {
+        @inline(__always) func on(_ i: Invariant) -> Bool { self.on(i) && skip & (1 << UInt64(Machine.id(i))) == 0 }
         let w = model.world
         let positions = g.positions
         let last = g.treeLevels.count - 1
@@ -63,7 +65,7 @@ extension Machine {
                 return fault(.truncation, "file index \(i) is still in the page cache after truncation to \(isize) hugepages")
             }
         }
-        for (i, inv) in model.userInvariants.enumerated() {
+        for (i, inv) in model.userInvariants.enumerated() where skip & (1 << UInt64(builtinCount + i)) == 0 {
             let x = eval(inv.expr, s, -1)
             if evalError { evalError = false; return modelError("invariant \(inv.name): \(evalErrorText)") }
             if x == 0 {

@@ -486,6 +486,9 @@ public struct Compiler {
         var names = Set(Invariant.allCases.map(\.rawValue))
         var empty = Scope(proc: "invariant", retSlot: -1)
         for inv in main.invariants {
+            if m.userInvariants.count + Invariant.allCases.count >= 64 {
+                throw fail(inv.location, "too many invariants: at most \(64 - Invariant.allCases.count) user invariants")
+            }
             if names.contains(inv.name) { throw fail(inv.location, "invariant '\(inv.name)' is already defined") }
             names.insert(inv.name)
             var code: [ExprOp] = []

@@ -18,6 +18,9 @@ public final class Machine {
     /// Set while replaying a trace: violations then record a sentence in `detail`.
     public var wantDetail = false
     public var detail = ""
+    /// The operation that raised the last violation while replaying.
+    public var detailPC = -1
+    var curPC = 0
     var evalError = false
     var evalErrorText = ""
 
@@ -53,7 +56,7 @@ public final class Machine {
 
     /// Report a violation (returns its id), with a sentence when replaying.
     @inline(__always) func fault(_ inv: Invariant, _ text: @autoclosure () -> String) -> Int32 {
-        if wantDetail { detail = text() }
+        if wantDetail { detail = text(); detailPC = curPC }
         return Machine.id(inv)
     }
     func modelError(_ text: @autoclosure () -> String) -> Int32 { fault(.modelError, text()) }
@@ -130,6 +133,7 @@ public final class Machine {
     public func step(_ s: UnsafeMutablePointer<Word>, _ t: Int, choice: Int) -> Int32 {
         var pc = Int(s[model.pcWord(t)])
         var v: Int32 = -1
+        curPC = pc
         switch ops[pc] {
         case .either(let first, _):
             pc = Int(targets[Int(first) + choice])
@@ -151,6 +155,7 @@ public final class Machine {
         var atomic = atomic
         var result: Int32 = -1
         while true {
+            curPC = pc
             switch ops[pc] {
             case .eval(let dst, let e):
                 let x = eval(e, s, t)
