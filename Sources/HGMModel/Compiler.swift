@@ -14,6 +14,8 @@ public struct Compiler {
     var highWater: Int32 = 0
     var slotNames: [(slot: Int, name: String, from: Int)] = []
     var callStack: [String] = []
+    /// The statement being compiled, for naming hoisted calls in traces.
+    var curStmtText = ""
 
     struct Scope {
         var proc: String
@@ -208,6 +210,7 @@ public struct Compiler {
 
     mutating func stmt(_ st: Stmt, _ s: inout Scope) throws(DiagnosticError) {
         let inf = info(st, s)
+        curStmtText = st.text
         switch st.kind {
         case .assign(let name, let e):
             if isGlobalName(name) {
@@ -474,7 +477,7 @@ public struct Compiler {
             if let p = Prim.byName[name] ?? Compiler.aliases[name]?.0, !p.signature.returns {
                 throw fail(e.location, "'\(name)' returns no value and cannot be used in an expression")
             }
-            try call(name, args, e.location, dst: t, OpInfo(location: e.location, procedure: s.proc, statement: "\(name)(...)"), &s)
+            try call(name, args, e.location, dst: t, OpInfo(location: e.location, procedure: s.proc, statement: curStmtText.isEmpty ? "\(name)(...)" : curStmtText), &s)
             code.append(.local(t))
         }
     }
