@@ -29,11 +29,11 @@ let package = Package(
                 "HGMCheck", "HGMReport", "HGMSpec", "HGMModel", "HGMSMT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "HGMSpecTests", dependencies: ["HGMSpec"]),
+        .testTarget(name: "HGMSpecTests", dependencies: ["HGMSpec", "HGMModel"]),
         .testTarget(name: "HGMModelTests", dependencies: ["HGMModel", "HGMSpec"]),
         .testTarget(name: "HGMCheckTests", dependencies: ["HGMCheck", "HGMModel", "HGMSpec", "HGMSMT"]),
         .testTarget(name: "HGMSMTTests", dependencies: ["HGMSMT"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["hgm-check"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["hgm-check", "HGMModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,135 @@
+import Foundation
+import HGMCheck
+import HGMModel
+import HGMSpec
+import XCTest
+
+func model(_ text: String) throws -> Model {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hgm-check-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent("t.hgm").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return try Checker.load(path: path, sources: SourceMap())
+}
+
+let header = """
+    geometry x86_64 { hstate = 2M; fanout = 2 }
+    world {
+        file hugepages = 1, cached = all, i_size = 1
+        vma V0 shared hgm
+        mutex a
+        mutex b
+    }
+
+    """
+
+final class FingerprintSetTests: XCTestCase {
+    func testInsertContainsAndGrowth() {
+        var set = FingerprintSet(capacity: 16)
+        for i in 1...10_000 { XCTAssertTrue(set.insert(UInt64(i) &* 0x9E37_79B9_7F4A_7C15)) }
+        for i in 1...10_000 { XCTAssertFalse(set.insert(UInt64(i) &* 0x9E37_79B9_7F4A_7C15)) }
+        XCTAssertEqual(set.count, 10_000)
+        XCTAssertTrue(set.contains(5 &* 0x9E37_79B9_7F4A_7C15))
+        XCTAssertFalse(set.contains(12345))
+        XCTAssertLessThanOrEqual(Double(set.bytes) / Double(set.count), 16.0)
+    }
+
+    func testFingerprintDependsOnEveryWord() {
+        var a: [Word] = [1, 2, 3, 4, 5]
+        let f0 = a.withUnsafeBufferPointer { fingerprint($0.baseAddress!, 5) }
+        for i in 0..<5 {
+            a[i] += 1
+            XCTAssertNotEqual(a.withUnsafeBufferPointer { fingerprint($0.baseAddress!, 5) }, f0)
+            a[i] -= 1
+        }
+    }
+}
+
+final class SearchTests: XCTestCase {
+    func testTwoThreadsOnOneMutexHaveEightStates() throws {
+        let m = try model(header + """
+            proc p() { lock(a); unlock(a); return 0 }
+            thread A = p()
+            thread B = p()
+            expect pass
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.verdict, .holds)
+        XCTAssertEqual(r.stats.distinctStates, 8)      // (pcA, pcB) over {0,1,2}² without (1,1)
+        XCTAssertEqual(r.expectationMet, true)
+    }
+
+    func testABBADeadlockHasTheShortestTrace() throws {
+        let m = try model(header + """
+            proc ab() { lock(a); lock(b); unlock(b); unlock(a); return 0 }
+            proc ba() { lock(b); lock(a); unlock(a); unlock(b); return 0 }
+            thread A = ab()
+            thread B = ba()
+            check deadlock
+            expect violation deadlock
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.verdict, .violated)
+        XCTAssertEqual(r.violations.map(\.invariant), ["deadlock"])
+        XCTAssertEqual(r.violations[0].trace.count, 2)
+        XCTAssertEqual(Set(r.violations[0].trace.map(\.thread)), ["A", "B"])
+        XCTAssertEqual(r.expectationMet, true)
+    }
+
+    func testLockOrderIsReportedWithoutADeadlockingRun() throws {
+        let m = try model(header + """
+            lock_order { a -> b }
+            proc ba() { lock(b); lock(a); unlock(a); unlock(b); return 0 }
+            thread B = ba()
+            expect violation lock-order
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.violations.map(\.invariant), ["lock-order"])
+        XCTAssertTrue(r.violations[0].message.contains("while holding b"), r.violations[0].message)
+    }
+
+    func testLimitsGiveIncompleteNeverHolds() throws {
+        let m = try model(header + """
+            proc p() { lock(a); unlock(a); lock(b); unlock(b); return 0 }
+            thread A = p()
+            thread B = p()
+            thread C = p()
+            expect pass
+            """)
+        let full = Checker.check(m)
+        XCTAssertEqual(full.verdict, .holds)
+        let cut = Checker.check(m, limits: SearchLimits(maxStates: 5))
+        XCTAssertEqual(cut.verdict, .incomplete)
+        XCTAssertNotNil(cut.limit)
+        XCTAssertNil(cut.expectationMet)
+        let shallow = Checker.check(m, limits: SearchLimits(maxDepth: 2))
+        XCTAssertEqual(shallow.verdict, .incomplete)
+    }
+
+    func testUserInvariantAndAssertion() throws {
+        let m = try model(header + """
+            invariant never-two: mapcount(P0) < 2
+            proc p(x) { assert x == 0, "x must be zero"; return 0 }
+            thread A = p(1)
+            expect violation assertion
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.violations.map(\.invariant), ["assertion"])
+        XCTAssertEqual(r.violations[0].message, "x must be zero")
+    }
+
+    func testDeterministicTraces() throws {
+        let text = try String(contentsOfFile: specsPath("races/collapse-read-lock.hgm"), encoding: .utf8)
+        _ = text
+        let m1 = try Checker.load(path: specsPath("races/collapse-read-lock.hgm"), sources: SourceMap())
+        let a = Checker.check(m1), b = Checker.check(m1)
+        XCTAssertEqual(a.violations.map(\.trace.count), b.violations.map(\.trace.count))
+        XCTAssertEqual(a.violations.map { $0.trace.map(\.statement) }, b.violations.map { $0.trace.map(\.statement) })
+        XCTAssertEqual(a.stats.distinctStates, b.stats.distinctStates)
+    }
+}
+
+func specsPath(_ rel: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Specs").appendingPathComponent(rel).path
+}
