@@ -7,21 +7,21 @@ extension Machine {
     public func checkState(_ s: UnsafeMutablePointer<Word>, skip: UInt64 = 0) -> Int32 {
         @inline(__always) func on(_ i: Invariant) -> Bool { self.on(i) && skip & (1 << UInt64(Machine.id(i))) == 0 }
         let w = model.world
-        let positions = g.positions
-        let last = g.treeLevels.count - 1
-        let lastBase = g.base(depth: last)
+        let positions = positions
+        let last = nLevels - 1
+        let lastBase = baseAt(last)
         var leaves = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var truncated = false
         if on(.truncation) {
-            for t in 0..<nThreads where s[model.flagsWord(t)] & 1 != 0 && finished(s, t) { truncated = true; break }
+            for t in 0..<nThreads where s[flagsW(t)] & 1 != 0 && finished(s, t) { truncated = true; break }
         }
-        let isize = Int(s[model.isizeWord])
+        let isize = Int(s[isizeWord])
         for (v, vm) in w.vmas.enumerated() {
             for hp in 0..<vm.pages {
-                let base = model.treeBase[v][hp]
+                let base = treeBaseOf(v, hp)
                 let live = s[base + positions]
                 for pos in 0..<positions {
-                    if pos > 0 && live & (Word(1) << Word(g.parent(ofPos: pos))) == 0 { continue }
+                    if pos > 0 && live & (Word(1) << Word(parentOf(pos))) == 0 { continue }
                     let e = s[base + pos]
                     guard e & 0xF == Tag.entry.rawValue, PTEValue(e).kind == .leaf else { continue }
                     let ev = PTEValue(e)
@@ -30,8 +30,8 @@ extension Machine {
                         return fault(.doubleCoverage, "\(entryName(vma: v, hp: hp, pos: pos)) is a leaf with a live table below it")
                     }
                     if on(.alignment) {
-                        let wantSub = g.offset(ofPos: pos)
-                        let idx = Int(s[model.pageWord(ev.page, Model.PageField.index)])
+                        let wantSub = offsetOf(pos)
+                        let idx = Int(s[pageW(ev.page, Model.PageField.index)])
                         if ev.sub != wantSub || idx != vm.pgoff + hp {
                             return fault(.alignment, "\(entryName(vma: v, hp: hp, pos: pos)) maps P\(ev.page)+\(ev.sub) (file index \(idx)), but it covers file index \(vm.pgoff + hp) at offset \(wantSub)")
                         }
@@ -43,25 +43,25 @@ extension Machine {
             }
         }
         let counts = withUnsafeBytes(of: &leaves) { Array($0.bindMemory(to: Int.self)) }
-        for p in 0..<model.pageCount {
-            let mc = Int(s[model.pageWord(p, Model.PageField.mapcount)])
+        for p in 0..<nPages {
+            let mc = Int(s[pageW(p, Model.PageField.mapcount)])
             if on(.mapcount) && mc != counts[p] {
                 return fault(.mapcount, "mapcount(P\(p)) = \(mc) but \(counts[p]) leaf entr\(counts[p] == 1 ? "y maps" : "ies map") it")
             }
             if on(.refcount) {
-                let flags = s[model.pageWord(p, Model.PageField.flags)]
+                let flags = s[pageW(p, Model.PageField.flags)]
                 let cache = flags & Model.PageFlag.cached != 0 ? 1 : 0
                 var gathered = 0
-                for t in 0..<nThreads { gathered += Int(s[model.gatherWord(t, p)]) }
-                let held = Int(s[model.pageWord(p, Model.PageField.held)])
-                let rc = Int(s[model.pageWord(p, Model.PageField.refcount)])
+                for t in 0..<nThreads { gathered += Int(s[gatherW(t, p)]) }
+                let held = Int(s[pageW(p, Model.PageField.held)])
+                let rc = Int(s[pageW(p, Model.PageField.refcount)])
                 if rc != cache + counts[p] + gathered + held && flags & Model.PageFlag.allocated != 0 {
                     return fault(.refcount, "refcount(P\(p)) = \(rc) but page cache \(cache) + leaves \(counts[p]) + deferred puts \(gathered) + held by threads \(held) = \(cache + counts[p] + gathered + held)")
                 }
             }
         }
         if truncated {
-            for i in isize..<w.hugepages where s[model.cacheBase + i] != 0 {
+            for i in isize..<w.hugepages where s[cacheBase + i] != 0 {
                 return fault(.truncation, "file index \(i) is still in the page cache after truncation to \(isize) hugepages")
             }
         }
@@ -82,11 +82,11 @@ extension Machine {
         for t in 0..<nThreads where !finished(s, t) { blocked.append(t) }
         if blocked.isEmpty {
             guard on(.refcount) else { return -1 }
-            for p in 0..<model.pageCount {
-                if s[model.pageWord(p, Model.PageField.held)] != 0 {
-                    return fault(.refcount, "P\(p): \(s[model.pageWord(p, Model.PageField.held)]) reference(s) taken by a lookup were never put or mapped")
+            for p in 0..<nPages {
+                if s[pageW(p, Model.PageField.held)] != 0 {
+                    return fault(.refcount, "P\(p): \(s[pageW(p, Model.PageField.held)]) reference(s) taken by a lookup were never put or mapped")
                 }
-                for t in 0..<nThreads where s[model.gatherWord(t, p)] != 0 {
+                for t in 0..<nThreads where s[gatherW(t, p)] != 0 {
                     return fault(.refcount, "P\(p): thread \(model.threads[t].name) returned with deferred puts never flushed (no tlb_finish)")
                 }
             }
@@ -94,10 +94,10 @@ extension Machine {
         }
         var others: [Int] = []
         for t in blocked {
-            if case .prim(.uffdSleep, _, _, _) = ops[Int(s[model.pcWord(t)])] {
-                let real = Int(s[model.waitRealWord(t)]) - 1
-                if real >= 0 && real < 32 && UInt32(bitPattern: s[model.wokenWord]) & (UInt32(1) << UInt32(real)) != 0 && on(.lostWakeup) {
-                    return fault(.lostWakeup, "thread \(model.threads[t].name) sleeps on a userfault at \(real) (message address \(Int(s[model.waitMsgWord(t)]) - 1)) although a completed UFFDIO_CONTINUE woke that address\(mapped(s, real) ? " and it is mapped" : ""); nothing will wake it")
+            if case .prim(.uffdSleep, _, _, _) = ops[Int(s[pcW(t)])] {
+                let real = Int(s[waitRealW(t)]) - 1
+                if real >= 0 && real < 32 && UInt32(bitPattern: s[wokenWord]) & (UInt32(1) << UInt32(real)) != 0 && on(.lostWakeup) {
+                    return fault(.lostWakeup, "thread \(model.threads[t].name) sleeps on a userfault at \(real) (message address \(Int(s[waitMsgW(t)]) - 1)) although a completed UFFDIO_CONTINUE woke that address\(mapped(s, real) ? " and it is mapped" : ""); nothing will wake it")
                 }
                 continue
             }
@@ -105,7 +105,7 @@ extension Machine {
         }
         if !others.isEmpty && on(.deadlock) {
             let names = others.map { t -> String in
-                let pc = Int(s[model.pcWord(t)])
+                let pc = Int(s[pcW(t)])
                 return "\(model.threads[t].name) at \(model.info[pc].location.description) (\(model.info[pc].statement))"
             }
             return fault(.deadlock, "no thread can move; blocked: " + names.joined(separator: ", "))
@@ -116,12 +116,12 @@ extension Machine {
     /// Whether a present leaf covers the address.
     func mapped(_ s: UnsafeMutablePointer<Word>, _ a: Int) -> Bool {
         guard let (v, hp, off) = locate(a) else { return false }
-        let base = model.treeBase[v][hp]
-        let live = s[base + g.positions]
+        let base = treeBaseOf(v, hp)
+        let live = s[base + positions]
         var pos = 0
-        for k in 0..<g.treeLevels.count {
+        for k in 0..<nLevels {
             pos = g.pos(depth: k, offset: off)
-            if k > 0 && live & (Word(1) << Word(g.parent(ofPos: pos))) == 0 { return false }
+            if k > 0 && live & (Word(1) << Word(parentOf(pos))) == 0 { return false }
             let e = PTEValue(s[base + pos])
             if e.kind == .leaf { return true }
             if e.kind != .table { return false }

@@ -11,7 +11,7 @@ extension Machine {
             case .const(let w):
                 stack[sp] = w; sp += 1
             case .local(let slot):
-                stack[sp] = s[model.localWord(t, Int(slot))]; sp += 1
+                stack[sp] = s[localW(t, Int(slot))]; sp += 1
             case .lockTable(let base, let buckets):
                 let x = stack[sp - 1]
                 guard tagOf(x) == .int else { return err("a lock table index must be a number, got \(describe(x))") }
@@ -73,9 +73,9 @@ extension Machine {
 
     /// The VMA, hugepage and page offset of an address, or nil outside every VMA.
     func locate(_ a: Int) -> (vma: Int, hp: Int, off: Int)? {
-        for (i, v) in model.world.vmas.enumerated() where a >= v.start && a < v.start + v.pages * g.hugepagePages {
+        for (i, v) in model.world.vmas.enumerated() where a >= v.start && a < v.start + v.pages * hpPages {
             let rel = a - v.start
-            return (i, rel / g.hugepagePages, rel % g.hugepagePages)
+            return (i, rel / hpPages, rel % hpPages)
         }
         return nil
     }
@@ -96,10 +96,10 @@ extension Machine {
             return HPTE(vma: v, hp: hp, pos: 0, ptlExplicit: false, dangling: false).word
         case .ptl:
             guard let h = hpte(a0) else { return err("ptl needs a walk result, got \(describe(a0))") }
-            return mkLock(model.hptePTL(h), dangling: h.dangling)
+            return mkLock(hptePTL(h), dangling: h.dangling)
         case .vmaLock:
             guard let v = vma(a0) else { return err("vma_lock needs a VMA, got \(describe(a0))") }
-            return mkLock(model.vmaLockSlot[v])
+            return mkLock(vmaLockS[v])
         case .pageLock:
             guard let p = page(a0) else { return err("page_lock needs a page, got \(describe(a0))") }
             return mkLock(model.pageLockSlot0 + p)
@@ -125,18 +125,18 @@ extension Machine {
             return b(e.kind == .leaf)
         case .size, .shift, .level:
             guard let h = hpte(a0) else { return err("\(name) needs a walk result, got \(describe(a0))") }
-            let k = g.depth(ofPos: h.pos)
-            return mkInt(f == .size ? g.modelSize(depth: k) : f == .shift ? g.treeLevels[k].shift : k)
+            let k = depthOf(h.pos)
+            return mkInt(f == .size ? sizeAt(k) : f == .shift ? g.treeLevels[k].shift : k)
         case .index, .hugepageBase, .vmaOf:
             guard let a = int(a0), let (v, hp, _) = locate(a) else { return err("\(name): \(describe(a0)) is not an address inside a VMA") }
             if f == .vmaOf { return mkInt(v) }
             if f == .index { return mkInt(model.world.vmas[v].pgoff + hp) }
-            return mkInt(model.world.vmas[v].start + hp * g.hugepagePages)
+            return mkInt(model.world.vmas[v].start + hp * hpPages)
         case .largestSize:
             guard let a = int(a0), let e = int(a1), let (v, _, _) = locate(a) else { return err("largest_size(addr, end) needs addresses") }
             let rel = a - model.world.vmas[v].start
-            for k in 0..<g.treeLevels.count {
-                let sz = g.modelSize(depth: k)
+            for k in 0..<nLevels {
+                let sz = sizeAt(k)
                 if rel % sz == 0 && a + sz <= e { return mkInt(sz) }
             }
             return mkInt(0)
@@ -156,27 +156,27 @@ extension Machine {
             guard var h = hpte(a0) else { return err("with_default_ptl needs a walk result") }
             h.ptlExplicit = false
             return h.word
-        case .hpageSize: return mkInt(g.hugepagePages)
+        case .hpageSize: return mkInt(hpPages)
         case .vmaStart, .vmaEnd, .vmaPgoff:
             guard let v = vma(a0) else { return err("\(name) needs a VMA, got \(describe(a0))") }
             let x = model.world.vmas[v]
-            return mkInt(f == .vmaStart ? x.start : f == .vmaPgoff ? x.pgoff : x.start + x.pages * g.hugepagePages)
+            return mkInt(f == .vmaStart ? x.start : f == .vmaPgoff ? x.pgoff : x.start + x.pages * hpPages)
         case .vmaMapsIndex, .indexAddr:
             guard let v = vma(a0), let i = int(a1) else { return err("\(name)(vma, index) needs a VMA and a file index") }
             let x = model.world.vmas[v]
             let maps = i >= x.pgoff && i < x.pgoff + x.pages
             if f == .vmaMapsIndex { return b(maps) }
             guard maps else { return err("\(name): \(x.name) does not map file index \(i)") }
-            return mkInt(x.start + (i - x.pgoff) * g.hugepagePages)
+            return mkInt(x.start + (i - x.pgoff) * hpPages)
         case .nrVmas: return mkInt(model.world.vmas.count)
         case .filePages: return mkInt(model.world.hugepages)
         case .mapcount, .refcount:
-            guard let p = page(a0), p < model.pageCount else { return err("\(name) needs a page (P0...)") }
-            return mkInt(Int(s[model.pageWord(p, f == .mapcount ? Model.PageField.mapcount : Model.PageField.refcount)]))
+            guard let p = page(a0), p < nPages else { return err("\(name) needs a page (P0...)") }
+            return mkInt(Int(s[pageW(p, f == .mapcount ? Model.PageField.mapcount : Model.PageField.refcount)]))
         case .cached:
             guard let i = int(a0), i >= 0, i < model.world.hugepages else { return err("cached needs a file index") }
-            return b(s[model.cacheBase + i] != 0)
-        case .iSize: return mkInt(Int(s[model.isizeWord]))
+            return b(s[cacheBase + i] != 0)
+        case .iSize: return mkInt(Int(s[isizeWord]))
         }
     }
 }

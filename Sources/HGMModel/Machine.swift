@@ -24,6 +24,28 @@ public final class Machine {
     var evalError = false
     var evalErrorText = ""
 
+    // Flat copies of layout and geometry facts, so the step path touches no Swift
+    // collections of non-trivial values (no retain/release, no hashing).
+    let tBase: UnsafeMutableBufferPointer<Int>
+    let lockOff: UnsafeMutableBufferPointer<Int>
+    let lockRW: UnsafeMutableBufferPointer<Bool>
+    let lockRankOf: UnsafeMutableBufferPointer<Int>
+    let pDepth: UnsafeMutableBufferPointer<Int>
+    let pParent: UnsafeMutableBufferPointer<Int>
+    let pOffset: UnsafeMutableBufferPointer<Int>
+    let dSize: UnsafeMutableBufferPointer<Int>
+    let dBase: UnsafeMutableBufferPointer<Int>
+    let treeBases: UnsafeMutableBufferPointer<Int>      // [vma * 8 + hp]
+    let canonLock: UnsafeMutableBufferPointer<Int>      // [(vma * 8 + hp) * positions + pos]
+    let defaultLock: UnsafeMutableBufferPointer<Int>
+    let tableLock: UnsafeMutableBufferPointer<Int>
+    let vmaLockS: UnsafeMutableBufferPointer<Int>
+    let vmaShared: UnsafeMutableBufferPointer<Bool>
+    let vmaStartA: UnsafeMutableBufferPointer<Int>
+    let positions: Int, hpPages: Int, nLevels: Int, nPages: Int, nLocks: Int
+    let cacheBase: Int, isizeWord: Int, wokenWord: Int, pagesBase: Int, pageLock0: Int
+    static let threadHeader = Model.threadHeader
+
     public init(model: Model) {
         self.model = model
         func copy<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
@@ -39,10 +61,66 @@ public final class Machine {
         var mask: UInt64 = 0
         for (i, inv) in Invariant.allCases.enumerated() where model.enabled.contains(inv) { mask |= 1 << UInt64(i) }
         enabledMask = mask
+        let g = model.geometry
+        positions = g.positions; hpPages = g.hugepagePages; nLevels = g.treeLevels.count
+        nPages = model.pageCount; nLocks = model.lockSlots.count
+        cacheBase = model.cacheBase; isizeWord = model.isizeWord; wokenWord = model.wokenWord
+        pagesBase = model.pagesBase; pageLock0 = model.pageLockSlot0
+        tBase = copy(model.threads.map(\.base))
+        lockOff = copy(model.lockSlots.map(\.offset))
+        lockRW = copy(model.lockSlots.map { $0.kind == .rwsem })
+        lockRankOf = copy(model.lockSlots.map { model.lockRank[$0.lockClass] ?? -1 })
+        pDepth = copy((0..<g.positions).map { g.depth(ofPos: $0) })
+        pParent = copy((0..<g.positions).map { $0 == 0 ? -1 : g.parent(ofPos: $0) })
+        pOffset = copy((0..<g.positions).map { g.offset(ofPos: $0) })
+        dSize = copy((0..<g.treeLevels.count).map { g.modelSize(depth: $0) })
+        dBase = copy((0...g.treeLevels.count).map { g.base(depth: $0) })
+        var tb = [Int](repeating: -1, count: model.world.vmas.count * 8)
+        var canon = [Int](repeating: 0, count: model.world.vmas.count * 8 * g.positions)
+        var dflt = canon, table = canon
+        for (v, vm) in model.world.vmas.enumerated() {
+            for hp in 0..<vm.pages {
+                tb[v * 8 + hp] = model.treeBase[v][hp]
+                for pos in 0..<g.positions {
+                    let i = (v * 8 + hp) * g.positions + pos
+                    let h = HPTE(vma: v, hp: hp, pos: pos, ptlExplicit: false, dangling: false)
+                    canon[i] = model.canonicalPTL(h)
+                    dflt[i] = model.hptePTL(h)
+                    table[i] = model.containingTableLock(vma: v, hp: hp, pos: pos)
+                }
+            }
+        }
+        treeBases = copy(tb); canonLock = copy(canon); defaultLock = copy(dflt); tableLock = copy(table)
+        vmaLockS = copy(model.vmaLockSlot)
+        vmaShared = copy(model.world.vmas.map(\.shared))
+        vmaStartA = copy(model.world.vmas.map(\.start))
     }
     deinit {
         ops.deallocate(); exprStart.deallocate(); exprCode.deallocate(); argList.deallocate(); targets.deallocate()
         stack.deallocate()
+        for b in [tBase, lockOff, lockRankOf, pDepth, pParent, pOffset, dSize, dBase, treeBases, canonLock, defaultLock, tableLock, vmaLockS, vmaStartA] { b.deallocate() }
+        lockRW.deallocate(); vmaShared.deallocate()
+    }
+
+    // MARK: - Layout (flat)
+    @inline(__always) func pcW(_ t: Int) -> Int { tBase[t] }
+    @inline(__always) func flagsW(_ t: Int) -> Int { tBase[t] + 1 }
+    @inline(__always) func waitMsgW(_ t: Int) -> Int { tBase[t] + 2 }
+    @inline(__always) func waitRealW(_ t: Int) -> Int { tBase[t] + 3 }
+    @inline(__always) func localW(_ t: Int, _ slot: Int) -> Int { tBase[t] + Machine.threadHeader + slot }
+    @inline(__always) func gatherW(_ t: Int, _ page: Int) -> Int { model.gatherWord(t, page) }
+    @inline(__always) func treeBaseOf(_ v: Int, _ hp: Int) -> Int { treeBases[v * 8 + hp] }
+    @inline(__always) func entryW(_ v: Int, _ hp: Int, _ pos: Int) -> Int { treeBases[v * 8 + hp] + pos }
+    @inline(__always) func liveW(_ v: Int, _ hp: Int) -> Int { treeBases[v * 8 + hp] + positions }
+    @inline(__always) func pageW(_ p: Int, _ f: Int) -> Int { pagesBase + p * Model.pageWords + f }
+    @inline(__always) func depthOf(_ pos: Int) -> Int { pDepth[pos] }
+    @inline(__always) func parentOf(_ pos: Int) -> Int { pParent[pos] }
+    @inline(__always) func offsetOf(_ pos: Int) -> Int { pOffset[pos] }
+    @inline(__always) func sizeAt(_ k: Int) -> Int { dSize[k] }
+    @inline(__always) func baseAt(_ k: Int) -> Int { dBase[k] }
+    @inline(__always) func canonicalPTL(_ h: HPTE) -> Int { canonLock[(h.vma * 8 + h.hp) * positions + h.pos] }
+    @inline(__always) func hptePTL(_ h: HPTE) -> Int {
+        h.ptlExplicit ? tableLock[(h.vma * 8 + h.hp) * positions + h.pos] : defaultLock[(h.vma * 8 + h.hp) * positions + h.pos]
     }
 
     public static func id(_ inv: Invariant) -> Int32 { Int32(Invariant.allCases.firstIndex(of: inv)!) }
@@ -68,16 +146,16 @@ public final class Machine {
         var s = [Word](repeating: 0, count: model.words)
         let w = model.world
         for (i, idx) in w.cached.enumerated() {
-            s[model.pageWord(i, Model.PageField.flags)] = Model.PageFlag.allocated | Model.PageFlag.cached
-            s[model.pageWord(i, Model.PageField.refcount)] = 1
-            s[model.pageWord(i, Model.PageField.index)] = Word(idx)
-            s[model.cacheBase + idx] = Word(i + 1)
+            s[pageW(i, Model.PageField.flags)] = Model.PageFlag.allocated | Model.PageFlag.cached
+            s[pageW(i, Model.PageField.refcount)] = 1
+            s[pageW(i, Model.PageField.index)] = Word(idx)
+            s[cacheBase + idx] = Word(i + 1)
         }
-        for i in w.cached.count..<w.pageCount { s[model.pageWord(i, Model.PageField.index)] = -1 }
-        for p in w.hwpoison { s[model.pageWord(p, Model.PageField.flags)] |= Model.PageFlag.hwpoison }
-        for p in w.notMigratable { s[model.pageWord(p, Model.PageField.flags)] |= Model.PageFlag.notMigratable }
-        s[model.isizeWord] = Word(w.isize)
-        for v in model.treeBase { for b in v { for p in 0..<g.positions { s[b + p] = noneEntryWord } } }
+        for i in w.cached.count..<w.pageCount { s[pageW(i, Model.PageField.index)] = -1 }
+        for p in w.hwpoison { s[pageW(p, Model.PageField.flags)] |= Model.PageFlag.hwpoison }
+        for p in w.notMigratable { s[pageW(p, Model.PageField.flags)] |= Model.PageFlag.notMigratable }
+        s[isizeWord] = Word(w.isize)
+        for v in model.treeBase { for b in v { for p in 0..<positions { s[b + p] = noneEntryWord } } }
         var violation: Int32 = -1
         var vt = -1
         s.withUnsafeMutableBufferPointer { buf in
@@ -85,7 +163,7 @@ public final class Machine {
             for t in 0..<nThreads {
                 var pc = model.threads[t].entry
                 let v = runLocal(p, t, &pc, atomic: 0)
-                p[model.pcWord(t)] = Word(pc)
+                p[pcW(t)] = Word(pc)
                 if v >= 0 && violation < 0 { violation = v; vt = t }
             }
         }
@@ -95,13 +173,13 @@ public final class Machine {
     // MARK: - Enabledness
 
     @inline(__always) public func finished(_ s: UnsafePointer<Word>, _ t: Int) -> Bool {
-        if case .end = ops[Int(s[model.pcWord(t)])] { return true }
+        if case .end = ops[Int(s[pcW(t)])] { return true }
         return false
     }
 
     /// Number of alternative steps of thread t here (0 when blocked or finished).
     @inline(__always) public func choices(_ s: UnsafePointer<Word>, _ t: Int) -> Int {
-        switch ops[Int(s[model.pcWord(t)])] {
+        switch ops[Int(s[pcW(t)])] {
         case .end: return 0
         case .either(_, let count): return Int(count)
         case .prim(let p, _, let args, _):
@@ -112,17 +190,17 @@ public final class Machine {
     }
 
     @inline(__always) func primEnabled(_ s: UnsafePointer<Word>, _ t: Int, _ p: Prim, _ args: Int32) -> Bool {
-        if p == .uffdSleep { return s[model.waitMsgWord(t)] == 0 }
+        if p == .uffdSleep { return s[waitMsgW(t)] == 0 }
         let lw = eval(argList[Int(args)], UnsafeMutablePointer(mutating: s), t)
         if evalError { evalError = false; return true }   // the step itself reports the model error
         guard tagOf(lw) == .lock else { return true }
-        let slot = model.lockSlots[lockSlotOf(lw)]
-        let o = slot.offset
+        let slot = lockSlotOf(lw)
+        let o = lockOff[slot]
         let bit = Word(1) << Word(t)
-        switch (p, slot.kind) {
-        case (.lock, .mutex), (.lock, .spinlock): return s[o] == 0
-        case (.readLock, .rwsem): return s[o] == 0 && s[o + 2] == 0
-        case (.writeLock, .rwsem): return (s[o] == 0 && s[o + 1] == 0) || s[o + 2] & bit == 0
+        switch (p, lockRW[slot]) {
+        case (.lock, false): return s[o] == 0
+        case (.readLock, true): return s[o] == 0 && s[o + 2] == 0
+        case (.writeLock, true): return (s[o] == 0 && s[o + 1] == 0) || s[o + 2] & bit == 0
         default: return true
         }
     }
@@ -131,7 +209,7 @@ public final class Machine {
 
     /// Runs one step of thread t (alternative `choice`) on s in place. Returns a violation id or -1.
     public func step(_ s: UnsafeMutablePointer<Word>, _ t: Int, choice: Int) -> Int32 {
-        var pc = Int(s[model.pcWord(t)])
+        var pc = Int(s[pcW(t)])
         var v: Int32 = -1
         curPC = pc
         switch ops[pc] {
@@ -140,12 +218,12 @@ public final class Machine {
         case .prim(let p, let dst, let args, let argc):
             var advance = true
             v = prim(s, t, p, dst, args, argc, &advance)
-            if advance { pc += 1 } else { s[model.pcWord(t)] = Word(pc); return v }
+            if advance { pc += 1 } else { s[pcW(t)] = Word(pc); return v }
         default:
             break
         }
         if v < 0 { v = runLocal(s, t, &pc, atomic: 0) } else { _ = runLocal(s, t, &pc, atomic: 0) }
-        s[model.pcWord(t)] = Word(pc)
+        s[pcW(t)] = Word(pc)
         return v
     }
 
@@ -160,7 +238,7 @@ public final class Machine {
             case .eval(let dst, let e):
                 let x = eval(e, s, t)
                 if evalError { evalError = false; result = first(result, modelError(evalErrorText)) }
-                s[model.localWord(t, Int(dst))] = x
+                s[localW(t, Int(dst))] = x
                 pc += 1
             case .jump(let target):
                 pc = Int(target)
@@ -170,10 +248,10 @@ public final class Machine {
                 if tagOf(x) != .int { result = first(result, modelError("a condition must be a number or boolean")) }
                 pc = x == 0 ? Int(target) : pc + 1
             case .resetLocal(let slot):
-                s[model.localWord(t, Int(slot))] = 0
+                s[localW(t, Int(slot))] = 0
                 pc += 1
             case .loopCheck(let slot, let bound):
-                let w = model.localWord(t, Int(slot))
+                let w = localW(t, Int(slot))
                 s[w] += 1
                 if s[w] > bound {
                     s[w] = bound     // capped whether or not loop-bound is checked, so the state space stays finite
@@ -186,7 +264,7 @@ public final class Machine {
                 if x == 0 && on(.assertion) { result = first(result, fault(.assertion, model.messages[Int(msg)])) }
                 pc += 1
             case .clearLocals(let from, let to):
-                for i in from..<to { s[model.localWord(t, Int(i))] = 0 }
+                for i in from..<to { s[localW(t, Int(i))] = 0 }
                 pc += 1
             case .atomicBegin:
                 atomic += 1; pc += 1
@@ -203,8 +281,8 @@ public final class Machine {
                 return result
             case .end:
                 if on(.lockBalance) {
-                    for (i, l) in model.lockSlots.enumerated() where holds(s, t, i) {
-                        return first(result, fault(.lockBalance, "thread \(model.threads[t].name) returned from \(model.threads[t].procedure) still holding \(l.name)"))
+                    for i in 0..<nLocks where holds(s, t, i) {
+                        return first(result, fault(.lockBalance, "thread \(model.threads[t].name) returned from \(model.threads[t].procedure) still holding \(model.lockSlots[i].name)"))
                     }
                 }
                 return result
@@ -217,19 +295,22 @@ public final class Machine {
     // MARK: - Locks
 
     @inline(__always) func holds(_ s: UnsafePointer<Word>, _ t: Int, _ slot: Int) -> Bool {
-        let l = model.lockSlots[slot]
-        if l.kind == .rwsem { return s[l.offset] == Word(t + 1) || s[l.offset + 1] & (Word(1) << Word(t)) != 0 }
-        return s[l.offset] == Word(t + 1)
+        let o = lockOff[slot]
+        if lockRW[slot] { return s[o] == Word(t + 1) || s[o + 1] & (Word(1) << Word(t)) != 0 }
+        return s[o] == Word(t + 1)
     }
     @inline(__always) func holdsWrite(_ s: UnsafePointer<Word>, _ t: Int, _ slot: Int) -> Bool {
-        s[model.lockSlots[slot].offset] == Word(t + 1)
+        s[lockOff[slot]] == Word(t + 1)
     }
-    func holdsVMALock(_ s: UnsafePointer<Word>, _ t: Int, _ vma: Int) -> Bool { holds(s, t, model.vmaLockSlot[vma]) }
+    func holdsVMALock(_ s: UnsafePointer<Word>, _ t: Int, _ vma: Int) -> Bool { holds(s, t, vmaLockS[vma]) }
 
     func lockOrderCheck(_ s: UnsafePointer<Word>, _ t: Int, _ slot: Int) -> Int32 {
-        guard on(.lockOrder), let rank = model.lockRank[model.lockSlots[slot].lockClass] else { return -1 }
-        for (i, l) in model.lockSlots.enumerated() where i != slot && holds(s, t, i) {
-            guard let r = model.lockRank[l.lockClass] else { continue }
+        let rank = lockRankOf[slot]
+        guard rank >= 0, on(.lockOrder) else { return -1 }
+        for i in 0..<nLocks where i != slot && holds(s, t, i) {
+            let r = lockRankOf[i]
+            guard r >= 0 else { continue }
+            let l = model.lockSlots[i]
             if r > rank || (r == rank) {
                 return fault(.lockOrder, "thread \(model.threads[t].name) blocks on \(model.lockSlots[slot].name) while holding \(l.name)"
                     + (r == rank ? " (same lock class \(l.lockClass))" : "; declared order puts \(l.lockClass) after \(model.lockSlots[slot].lockClass)"))
@@ -244,11 +325,11 @@ public final class Machine {
             return fault(.useAfterFree, "thread \(model.threads[t].name) takes a PTL inside a page-table page freed after its walk")
         }
         let slot = lockSlotOf(lw)
-        let l = model.lockSlots[slot]
-        let o = l.offset
+        let o = lockOff[slot]
         let me = Word(t + 1)
         let bit = Word(1) << Word(t)
-        let isRW = l.kind == .rwsem
+        let isRW = lockRW[slot]
+        var l: LockSlot { model.lockSlots[slot] }
         switch p {
         case .lock, .readLock, .writeLock:
             if (p == .lock) == isRW {
@@ -271,7 +352,7 @@ public final class Machine {
             case .readTrylock: if s[o] == 0 && s[o + 2] == 0 { s[o + 1] |= bit; ok = true }
             default: if s[o] == 0 && s[o + 1] == 0 { s[o] = me; ok = true }
             }
-            if dst >= 0 { s[model.localWord(t, Int(dst))] = mkInt(ok ? 1 : 0) }
+            if dst >= 0 { s[localW(t, Int(dst))] = mkInt(ok ? 1 : 0) }
             return -1
         default:
             let held: Bool
@@ -303,7 +384,7 @@ public final class Machine {
     func access(_ s: UnsafePointer<Word>, _ t: Int, _ w: Word, _ what: String) -> (HPTE, Int32) {
         guard tagOf(w) == .hpte else { return (HPTE(vma: 0, hp: 0, pos: 0, ptlExplicit: false, dangling: false), modelError("\(what) needs a walk result (hpte), got \(describe(w))")) }
         let h = HPTE(w)
-        if h.dangling || (h.pos > 0 && !tableLive(s, h.vma, h.hp, g.parent(ofPos: h.pos))) {
+        if h.dangling || (h.pos > 0 && !tableLive(s, h.vma, h.hp, parentOf(h.pos))) {
             if on(.useAfterFree) {
                 return (h, fault(.useAfterFree, "thread \(model.threads[t].name) \(what)s through a walk result into a page-table page freed after the walk"))
             }
@@ -312,14 +393,14 @@ public final class Machine {
     }
 
     @inline(__always) func tableLive(_ s: UnsafePointer<Word>, _ vma: Int, _ hp: Int, _ slot: Int) -> Bool {
-        s[model.liveWord(vma, hp)] & (Word(1) << Word(slot)) != 0
+        s[liveW(vma, hp)] & (Word(1) << Word(slot)) != 0
     }
 
     func writeCheck(_ s: UnsafePointer<Word>, _ t: Int, _ h: HPTE) -> Int32 {
-        let canon = model.canonicalPTL(h)
+        let canon = canonicalPTL(h)
         if holds(s, t, canon) { return -1 }
-        if model.world.vmas[h.vma].shared && holdsWrite(s, t, model.vmaLockSlot[h.vma]) { return -1 }
-        let other = model.hptePTL(h)
+        if vmaShared[h.vma] && holdsWrite(s, t, vmaLockS[h.vma]) { return -1 }
+        let other = hptePTL(h)
         if other != canon && holds(s, t, other) {
             if on(.ptlIdentity) {
                 return fault(.ptlIdentity, "thread \(model.threads[t].name) writes \(entryName(h)) under \(model.lockSlots[other].name), but its PTL is \(model.lockSlots[canon].name)")
@@ -334,7 +415,7 @@ public final class Machine {
 
     func prim(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ p: Prim, _ dst: Int32, _ args: Int32, _ argc: Int32, _ advance: inout Bool) -> Int32 {
         var v: Int32 = -1
-        @inline(__always) func set(_ w: Word) { if dst >= 0 { s[model.localWord(t, Int(dst))] = w } }
+        @inline(__always) func set(_ w: Word) { if dst >= 0 { s[localW(t, Int(dst))] = w } }
         @inline(__always) func pageArg(_ i: Int) -> Int? {
             let w = arg(args, i, s, t)
             guard tagOf(w) == .page else { return nil }
@@ -346,18 +427,17 @@ public final class Machine {
         case .read:
             let (h, e) = access(s, t, arg(args, 0, s, t), "read")
             if e >= 0 { v = e; break }
-            set(s[model.entryWord(h.vma, h.hp, h.pos)])
+            set(s[entryW(h.vma, h.hp, h.pos)])
         case .descend:
             let (h, e) = access(s, t, arg(args, 0, s, t), "descend")
             if e >= 0 { v = e; break }
             let a = arg(args, 1, s, t)
             guard tagOf(a) == .int else { v = modelError("descend needs an address"); break }
-            let vm = model.world.vmas[h.vma]
-            if vm.shared && !holdsVMALock(s, t, h.vma) && on(.walkUnlocked) {
-                v = fault(.walkUnlocked, "thread \(model.threads[t].name) descends below \(entryName(h)) without \(model.lockSlots[model.vmaLockSlot[h.vma]].name)")
+            if vmaShared[h.vma] && !holdsVMALock(s, t, h.vma) && on(.walkUnlocked) {
+                v = fault(.walkUnlocked, "thread \(model.threads[t].name) descends below \(entryName(h)) without \(model.lockSlots[vmaLockS[h.vma]].name)")
             }
-            let k = g.depth(ofPos: h.pos)
-            guard k + 1 < g.treeLevels.count else { v = first(v, modelError("descend below the last level")); break }
+            let k = depthOf(h.pos)
+            guard k + 1 < nLevels else { v = first(v, modelError("descend below the last level")); break }
             // The walker computes the child pointer from the value it read earlier; if that
             // table page is gone now, the descent dereferences freed memory. (A table freed
             // and allocated again in between is not told apart: no generations are kept.)
@@ -367,23 +447,23 @@ public final class Machine {
                 }
                 break
             }
-            let off = (intOf(a) - vm.start) - h.hp * g.hugepagePages
-            let start = g.offset(ofPos: h.pos)
-            guard off >= start && off < start + g.modelSize(depth: k) else { v = first(v, modelError("descend: address outside \(entryName(h))")); break }
+            let off = (intOf(a) - vmaStartA[h.vma]) - h.hp * hpPages
+            let start = offsetOf(h.pos)
+            guard off >= start && off < start + sizeAt(k) else { v = first(v, modelError("descend: address outside \(entryName(h))")); break }
             let child = g.pos(depth: k + 1, offset: off)
-            set(HPTE(vma: h.vma, hp: h.hp, pos: child, ptlExplicit: k + 2 == g.treeLevels.count, dangling: false).word)
+            set(HPTE(vma: h.vma, hp: h.hp, pos: child, ptlExplicit: k + 2 == nLevels, dangling: false).word)
         case .populate:
             let (h, e) = access(s, t, arg(args, 0, s, t), "populate")
             if e >= 0 { v = e; break }
             v = writeCheck(s, t, h)
-            let w = model.entryWord(h.vma, h.hp, h.pos)
-            guard g.depth(ofPos: h.pos) + 1 < g.treeLevels.count else { v = first(v, modelError("cannot split a \(g.pageShift)-shift entry")); break }
+            let w = entryW(h.vma, h.hp, h.pos)
+            guard depthOf(h.pos) + 1 < nLevels else { v = first(v, modelError("cannot split a \(g.pageShift)-shift entry")); break }
             let ev = PTEValue(s[w])
             if ev.kind != .none && on(.splitFromBlank) {
                 v = first(v, fault(.splitFromBlank, "thread \(model.threads[t].name) populates \(entryName(h)), which is \(ev.kind.name), with a table"))
             }
             s[w] = PTEValue(kind: .table).word
-            s[model.liveWord(h.vma, h.hp)] |= Word(1) << Word(h.pos)
+            s[liveW(h.vma, h.hp)] |= Word(1) << Word(h.pos)
         case .mapLeaf:
             let (h, e) = access(s, t, arg(args, 0, s, t), "map")
             if e >= 0 { v = e; break }
@@ -391,61 +471,59 @@ public final class Machine {
             let a = arg(args, 2, s, t)
             guard tagOf(a) == .int else { v = modelError("map_leaf needs an address"); break }
             v = writeCheck(s, t, h)
-            let vm = model.world.vmas[h.vma]
-            let size = g.modelSize(depth: g.depth(ofPos: h.pos))
-            let off = ((intOf(a) - vm.start) % g.hugepagePages + g.hugepagePages) % g.hugepagePages
-            s[model.entryWord(h.vma, h.hp, h.pos)] = PTEValue(kind: .leaf, page: pg, sub: off - off % size).word
-            s[model.pageWord(pg, Model.PageField.mapcount)] += 1
-            let hw = model.pageWord(pg, Model.PageField.held)
+            let size = sizeAt(depthOf(h.pos))
+            let off = ((intOf(a) - vmaStartA[h.vma]) % hpPages + hpPages) % hpPages
+            s[entryW(h.vma, h.hp, h.pos)] = PTEValue(kind: .leaf, page: pg, sub: off - off % size).word
+            s[pageW(pg, Model.PageField.mapcount)] += 1
+            let hw = pageW(pg, Model.PageField.held)
             if s[hw] > 0 { s[hw] -= 1 }   // the lookup reference becomes the mapping's reference
         case .zap:
             let (h, e) = access(s, t, arg(args, 0, s, t), "zap")
             if e >= 0 { v = e; break }
             v = writeCheck(s, t, h)
-            let w = model.entryWord(h.vma, h.hp, h.pos)
+            let w = entryW(h.vma, h.hp, h.pos)
             let ev = PTEValue(s[w])
             guard ev.kind == .leaf else { v = first(v, modelError("zap of \(entryName(h)), which is \(ev.kind.name), not a leaf")); break }
             s[w] = noneEntryWord
-            s[model.pageWord(ev.page, Model.PageField.mapcount)] -= 1
-            s[model.gatherWord(t, ev.page)] += 1
+            s[pageW(ev.page, Model.PageField.mapcount)] -= 1
+            s[gatherW(t, ev.page)] += 1
         case .clear, .setMarker:
             let (h, e) = access(s, t, arg(args, 0, s, t), "clear")
             if e >= 0 { v = e; break }
             v = writeCheck(s, t, h)
-            s[model.entryWord(h.vma, h.hp, h.pos)] = PTEValue(kind: p == .clear ? .none : .marker).word
+            s[entryW(h.vma, h.hp, h.pos)] = PTEValue(kind: p == .clear ? .none : .marker).word
         case .freeTables:
             let (h, e) = access(s, t, arg(args, 0, s, t), "free tables")
             if e >= 0 { v = e; break }
-            let vm = model.world.vmas[h.vma]
-            if !(vm.shared && holdsWrite(s, t, model.vmaLockSlot[h.vma])) && on(.freeUnlocked) {
-                v = fault(.freeUnlocked, "thread \(model.threads[t].name) frees the tables below \(entryName(h)) without \(model.lockSlots[model.vmaLockSlot[h.vma]].name) held for write")
+            if !(vmaShared[h.vma] && holdsWrite(s, t, vmaLockS[h.vma])) && on(.freeUnlocked) {
+                v = fault(.freeUnlocked, "thread \(model.threads[t].name) frees the tables below \(entryName(h)) without \(model.lockSlots[vmaLockS[h.vma]].name) held for write")
             }
-            let w = model.entryWord(h.vma, h.hp, h.pos)
+            let w = entryW(h.vma, h.hp, h.pos)
             guard PTEValue(s[w]).kind == .table else { v = first(v, modelError("free_tables of \(entryName(h)), which is not a table")); break }
             freeSubtree(s, h.vma, h.hp, h.pos)
             s[w] = noneEntryWord
         case .findGetPage:
             let i = arg(args, 0, s, t)
             guard tagOf(i) == .int, intOf(i) >= 0, intOf(i) < model.world.hugepages else { v = modelError("find_get_page: index \(describe(i)) is outside the file"); break }
-            let c = Int(s[model.cacheBase + intOf(i)])
+            let c = Int(s[cacheBase + intOf(i)])
             if c == 0 { set(nullWord); break }
-            s[model.pageWord(c - 1, Model.PageField.refcount)] += 1
-            s[model.pageWord(c - 1, Model.PageField.held)] += 1
+            s[pageW(c - 1, Model.PageField.refcount)] += 1
+            s[pageW(c - 1, Model.PageField.held)] += 1
             set(mkPage(c - 1))
         case .putPage:
             guard let pg = pageArg(0) else { v = modelError("put_page needs a page"); break }
-            s[model.pageWord(pg, Model.PageField.refcount)] -= 1
-            let hw = model.pageWord(pg, Model.PageField.held)
+            s[pageW(pg, Model.PageField.refcount)] -= 1
+            let hw = pageW(pg, Model.PageField.held)
             if s[hw] > 0 { s[hw] -= 1 }
         case .pageInCache:
             guard let pg = pageArg(0) else { v = modelError("page_in_cache needs a page"); break }
-            set(mkInt(s[model.pageWord(pg, Model.PageField.flags)] & Model.PageFlag.cached != 0 ? 1 : 0))
+            set(mkInt(s[pageW(pg, Model.PageField.flags)] & Model.PageFlag.cached != 0 ? 1 : 0))
         case .allocPage:
             var got = nullWord
-            for pg in 0..<model.pageCount where s[model.pageWord(pg, Model.PageField.flags)] & Model.PageFlag.allocated == 0 {
-                s[model.pageWord(pg, Model.PageField.flags)] |= Model.PageFlag.allocated
-                s[model.pageWord(pg, Model.PageField.refcount)] = 1
-                s[model.pageWord(pg, Model.PageField.held)] = 1
+            for pg in 0..<nPages where s[pageW(pg, Model.PageField.flags)] & Model.PageFlag.allocated == 0 {
+                s[pageW(pg, Model.PageField.flags)] |= Model.PageFlag.allocated
+                s[pageW(pg, Model.PageField.refcount)] = 1
+                s[pageW(pg, Model.PageField.held)] = 1
                 got = mkPage(pg)
                 break
             }
@@ -454,58 +532,58 @@ public final class Machine {
             guard let pg = pageArg(0) else { v = modelError("add_to_page_cache needs a page"); break }
             let i = arg(args, 1, s, t)
             guard tagOf(i) == .int, intOf(i) >= 0, intOf(i) < model.world.hugepages else { v = modelError("add_to_page_cache: index outside the file"); break }
-            let cw = model.cacheBase + intOf(i)
+            let cw = cacheBase + intOf(i)
             if s[cw] != 0 { set(mkInt(-17)); break }
-            let lo = model.lockSlots[model.pageLockSlot0 + pg].offset
+            let lo = lockOff[pageLock0 + pg]
             if s[lo] != 0 && s[lo] != Word(t + 1) { v = modelError("add_to_page_cache of a page locked by another thread"); break }
             s[lo] = Word(t + 1)        // the new page enters the cache locked
             s[cw] = Word(pg + 1)
-            s[model.pageWord(pg, Model.PageField.flags)] |= Model.PageFlag.cached
-            s[model.pageWord(pg, Model.PageField.index)] = Word(intOf(i))
-            s[model.pageWord(pg, Model.PageField.refcount)] += 1
+            s[pageW(pg, Model.PageField.flags)] |= Model.PageFlag.cached
+            s[pageW(pg, Model.PageField.index)] = Word(intOf(i))
+            s[pageW(pg, Model.PageField.refcount)] += 1
             set(mkInt(0))
         case .deleteFromCache:
             guard let pg = pageArg(0) else { v = modelError("delete_from_page_cache needs a page"); break }
-            let fw = model.pageWord(pg, Model.PageField.flags)
+            let fw = pageW(pg, Model.PageField.flags)
             if s[fw] & Model.PageFlag.cached != 0 {
                 s[fw] &= ~Model.PageFlag.cached
-                s[model.cacheBase + Int(s[model.pageWord(pg, Model.PageField.index)])] = 0
-                s[model.pageWord(pg, Model.PageField.refcount)] -= 1
+                s[cacheBase + Int(s[pageW(pg, Model.PageField.index)])] = 0
+                s[pageW(pg, Model.PageField.refcount)] -= 1
             }
         case .pageHwpoison, .pageMigratable, .pageMapped:
             guard let pg = pageArg(0) else { v = modelError("\(p.signature.name) needs a page"); break }
-            let f = s[model.pageWord(pg, Model.PageField.flags)]
+            let f = s[pageW(pg, Model.PageField.flags)]
             let r: Bool = p == .pageHwpoison ? f & Model.PageFlag.hwpoison != 0
                 : p == .pageMigratable ? f & Model.PageFlag.notMigratable == 0
-                : s[model.pageWord(pg, Model.PageField.mapcount)] > 0
+                : s[pageW(pg, Model.PageField.mapcount)] > 0
             set(mkInt(r ? 1 : 0))
         case .isizeRead:
-            set(mkInt(Int(s[model.isizeWord])))
+            set(mkInt(Int(s[isizeWord])))
         case .isizeWrite:
             let n = arg(args, 0, s, t)
             guard tagOf(n) == .int, intOf(n) >= 0 else { v = modelError("i_size_write needs a size in hugepages"); break }
-            s[model.isizeWord] = Word(intOf(n))
-            s[model.flagsWord(t)] |= 1
+            s[isizeWord] = Word(intOf(n))
+            s[flagsW(t)] |= 1
         case .uffdEnqueue:
             let msg = arg(args, 0, s, t), real = arg(args, 1, s, t)
             guard tagOf(msg) == .int, tagOf(real) == .int else { v = modelError("uffd_enqueue needs addresses"); break }
-            s[model.waitMsgWord(t)] = Word(intOf(msg) + 1)
-            s[model.waitRealWord(t)] = Word(intOf(real) + 1)
+            s[waitMsgW(t)] = Word(intOf(msg) + 1)
+            s[waitRealW(t)] = Word(intOf(real) + 1)
         case .uffdSleep, .uffdDequeue:
-            s[model.waitMsgWord(t)] = 0
-            s[model.waitRealWord(t)] = 0
+            s[waitMsgW(t)] = 0
+            s[waitRealW(t)] = 0
         case .wakeRange:
             let a = arg(args, 0, s, t), n = arg(args, 1, s, t)
             guard tagOf(a) == .int, tagOf(n) == .int else { v = modelError("wake_range needs a start and a length"); break }
             for u in 0..<nThreads {
-                let m = Int(s[model.waitMsgWord(u)]) - 1
-                if m >= 0 && m >= intOf(a) && m < intOf(a) + intOf(n) { s[model.waitMsgWord(u)] = 0 }
+                let m = Int(s[waitMsgW(u)]) - 1
+                if m >= 0 && m >= intOf(a) && m < intOf(a) + intOf(n) { s[waitMsgW(u)] = 0 }
             }
-            for x in max(0, intOf(a))..<min(32, max(0, intOf(a) + intOf(n))) { s[model.wokenWord] |= Word(bitPattern: UInt32(1) << UInt32(x)) }
+            for x in max(0, intOf(a))..<min(32, max(0, intOf(a) + intOf(n))) { s[wokenWord] |= Word(bitPattern: UInt32(1) << UInt32(x)) }
         case .tlbFinish:
-            for pg in 0..<model.pageCount {
-                let gw = model.gatherWord(t, pg)
-                s[model.pageWord(pg, Model.PageField.refcount)] -= s[gw]
+            for pg in 0..<nPages {
+                let gw = gatherW(t, pg)
+                s[pageW(pg, Model.PageField.refcount)] -= s[gw]
                 s[gw] = 0
             }
         }
@@ -516,20 +594,20 @@ public final class Machine {
     /// Frees the table below `pos` and every table below that; marks every walk result into
     /// them dangling (a later access through one is a use-after-free).
     func freeSubtree(_ s: UnsafeMutablePointer<Word>, _ vma: Int, _ hp: Int, _ pos: Int) {
-        guard g.depth(ofPos: pos) + 1 < g.treeLevels.count, tableLive(s, vma, hp, pos) else { return }
-        let k = g.depth(ofPos: pos)
-        let firstChild = g.base(depth: k + 1) + (pos - g.base(depth: k)) * g.fanout
+        guard depthOf(pos) + 1 < nLevels, tableLive(s, vma, hp, pos) else { return }
+        let k = depthOf(pos)
+        let firstChild = baseAt(k + 1) + (pos - baseAt(k)) * g.fanout
         for c in firstChild..<(firstChild + g.fanout) {
             freeSubtree(s, vma, hp, c)
-            s[model.entryWord(vma, hp, c)] = noneEntryWord
+            s[entryW(vma, hp, c)] = noneEntryWord
         }
-        s[model.liveWord(vma, hp)] &= ~(Word(1) << Word(pos))
+        s[liveW(vma, hp)] &= ~(Word(1) << Word(pos))
         for t in 0..<nThreads {
             for l in 0..<model.threads[t].locals {
-                let w = model.localWord(t, l)
+                let w = localW(t, l)
                 guard tagOf(s[w]) == .hpte else { continue }
                 var h = HPTE(s[w])
-                if h.vma == vma && h.hp == hp && h.pos > 0 && g.parent(ofPos: h.pos) == pos {
+                if h.vma == vma && h.hp == hp && h.pos > 0 && parentOf(h.pos) == pos {
                     h.dangling = true
                     s[w] = h.word
                 }
@@ -541,9 +619,9 @@ public final class Machine {
 
     public func entryName(_ h: HPTE) -> String { entryName(vma: h.vma, hp: h.hp, pos: h.pos) }
     public func entryName(vma: Int, hp: Int, pos: Int) -> String {
-        let k = g.depth(ofPos: pos)
+        let k = depthOf(pos)
         var path = "\(g.treeLevels[k].name)"
-        if k > 0 { path += "[\(pos - g.base(depth: k))]" }
+        if k > 0 { path += "[\(pos - baseAt(k))]" }
         return "\(model.world.vmas[vma].name).hp\(hp).\(path)"
     }
 

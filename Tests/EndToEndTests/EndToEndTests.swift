@@ -1,0 +1,192 @@
+import Foundation
+import HGMModel
+import XCTest
+
+/// Runs the built `hgm-check` binary, as a user or CI would.
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var json: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
+    }
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func binary() -> URL {
+    // The test bundle sits beside the products (e.g. .build/debug/hgm-checkPackageTests.xctest).
+    for b in Bundle.allBundles where b.bundleURL.pathExtension == "xctest" {
+        let candidate = b.bundleURL.deletingLastPathComponent().appendingPathComponent("hgm-check")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    return packageRoot.appendingPathComponent(".build/debug/hgm-check")
+}
+
+@discardableResult
+func hgmCheck(_ args: [String], cwd: URL = packageRoot, env: [String: String] = [:]) throws -> Run {
+    let p = Process()
+    p.executableURL = binary()
+    p.arguments = args
+    p.currentDirectoryURL = cwd
+    var e = ProcessInfo.processInfo.environment
+    for (k, v) in env { e[k] = v }
+    p.environment = e
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let r = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: r, as: UTF8.self))
+}
+
+/// Every scenario spec under Specs/ (libraries in Specs/lib are imported, not run).
+func allSpecs() throws -> [String] {
+    let specs = packageRoot.appendingPathComponent("Specs")
+    let e = FileManager.default.enumerator(atPath: specs.path)!
+    var out: [String] = []
+    while let f = e.nextObject() as? String {
+        if f.hasSuffix(".hgm") && !f.hasPrefix("lib/") { out.append("Specs/" + f) }
+    }
+    return out.sorted()
+}
+
+final class SpecLibraryTests: XCTestCase {
+    /// One behaviour per spec; each states its expectation; the binary must meet every one.
+    func testEverySpecMeetsItsExpectation() throws {
+        let specs = try allSpecs()
+        XCTAssertGreaterThanOrEqual(specs.count, 25)
+        for spec in specs {
+            let r = try hgmCheck(["check", "--format", "json", spec])
+            guard let j = r.json else { XCTFail("\(spec): no JSON (exit \(r.status)): \(r.stderr)"); continue }
+            let verdict = j["verdict"] as? String
+            XCTAssertNotNil(j["expectation"], "\(spec) states no expectation")
+            XCTAssertEqual(j["expectation_met"] as? Bool, true, "\(spec): expected \(j["expectation"] ?? "?"), got \(verdict ?? "?") \((j["violations"] as? [[String: Any]])?.map { $0["invariant"] ?? "" } ?? [])")
+            XCTAssertEqual(r.status, verdict == "holds" ? 0 : verdict == "violated" ? 1 : 3, spec)
+        }
+    }
+
+    /// Every built-in invariant is broken by some spec and checked by a passing one, so no
+    /// check can silently never fire.
+    func testEveryInvariantIsViolatedBySomeSpecAndSatisfiedByAnother() throws {
+        var violated = Set<String>()
+        var satisfied = Set<String>()
+        for spec in try allSpecs() {
+            let text = try String(contentsOf: packageRoot.appendingPathComponent(spec), encoding: .utf8)
+            let r = try hgmCheck(["check", "--format", "json", spec])
+            guard let j = r.json else { continue }
+            for v in (j["violations"] as? [[String: Any]]) ?? [] { violated.insert(v["invariant"] as? String ?? "") }
+            if j["verdict"] as? String == "holds" {
+                let checkLine = text.split(separator: "\n").first { $0.hasPrefix("check ") }.map(String.init) ?? "check all"
+                if checkLine.contains("check all") { satisfied.formUnion(Invariant.allCases.map(\.rawValue)) }
+                else { for i in Invariant.allCases where checkLine.contains(i.rawValue) { satisfied.insert(i.rawValue) } }
+            }
+        }
+        for i in Invariant.allCases {
+            XCTAssertTrue(violated.contains(i.rawValue), "no spec violates \(i.rawValue)")
+            XCTAssertTrue(satisfied.contains(i.rawValue), "no passing spec checks \(i.rawValue)")
+        }
+    }
+}
+
+final class CommandLineTests: XCTestCase {
+    func testDefaultRunChecksTheBaseline() throws {
+        let r = try hgmCheck(["check"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("HOLDS"))
+        XCTAssertTrue(r.stdout.contains("rfc-v2-baseline.hgm"))
+        XCTAssertFalse(r.stdout.contains("\u{1B}["), "no colour when not a terminal")
+    }
+
+    func testJSONReportShape() throws {
+        let r = try hgmCheck(["check", "--format", "json", "Specs/races/collapse-read-lock.hgm"])
+        XCTAssertEqual(r.status, 1)
+        let j = try XCTUnwrap(r.json)
+        XCTAssertEqual(j["verdict"] as? String, "violated")
+        let stats = try XCTUnwrap(j["stats"] as? [String: Any])
+        for k in ["distinct_states", "transitions", "depth", "seconds"] { XCTAssertNotNil(stats[k], k) }
+        let vs = try XCTUnwrap(j["violations"] as? [[String: Any]])
+        let uaf = try XCTUnwrap(vs.first { $0["invariant"] as? String == "use-after-free" })
+        let trace = try XCTUnwrap(uaf["trace"] as? [[String: Any]])
+        XCTAssertFalse(trace.isEmpty)
+        for step in trace {
+            XCTAssertNotNil(step["thread"] as? String)
+            XCTAssertTrue((step["location"] as? String ?? "").contains(".hgm:"))
+            XCTAssertNotNil(step["statement"] as? String)
+        }
+        // The trace shows the interleaving: CONTINUE (A or B) splits, collapse (C) frees, the CONTINUE then touches it.
+        XCTAssertEqual(trace.last?["thread"] as? String == "C", false)
+        XCTAssertTrue(trace.contains { ($0["statement"] as? String ?? "").contains("free_tables") })
+    }
+
+    func testTextTraceNamesStepsAndChanges() throws {
+        let r = try hgmCheck(["check", "Specs/races/collapse-read-lock.hgm"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stdout.contains("VIOLATION use-after-free"))
+        XCTAssertTrue(r.stdout.contains("shortest trace:"))
+        XCTAssertTrue(r.stdout.contains("PMD table below V0.hp0.PUD freed"))
+        XCTAssertTrue(r.stdout.contains("vma_lock(V0): R{"))
+    }
+
+    func testLimitsGiveIncompleteAndExit3() throws {
+        let r = try hgmCheck(["check", "--max-states", "50", "--format", "json", "Specs/rfc-v2-baseline.hgm"])
+        XCTAssertEqual(r.status, 3)
+        XCTAssertEqual(r.json?["verdict"] as? String, "incomplete")
+        let d = try hgmCheck(["check", "--max-depth", "3", "Specs/rfc-v2-baseline.hgm"])
+        XCTAssertEqual(d.status, 3)
+        XCTAssertTrue(d.stdout.contains("INCOMPLETE"))
+        let t = try hgmCheck(["check", "--timeout", "0.000001", "Specs/rfc-v2-baseline.hgm"])
+        XCTAssertEqual(t.status, 3)
+    }
+
+    func testSpecErrorsExit2WithLocation() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hgm-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let bad = dir.appendingPathComponent("bad.hgm")
+        try "geometry x86_64 { hstate = 1G }\nworld { file hugepages = 1; vma V0 shared hgm }\nproc p() { lok(V0) }\nthread A = p()\n"
+            .write(to: bad, atomically: true, encoding: .utf8)
+        let r = try hgmCheck(["check", bad.path])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("bad.hgm:3:12: error: unknown function 'lok'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("did you mean 'lock'?"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("^"))
+        XCTAssertFalse(r.stderr.contains("Fatal error"))
+    }
+
+    func testMissingFileAndBadFlagsExit2() throws {
+        let r = try hgmCheck(["check", "no/such/spec.hgm"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("no such file 'no/such/spec.hgm'"), r.stderr)
+        XCTAssertEqual(try hgmCheck(["check", "--frobnicate"]).status, 2)
+        XCTAssertEqual(try hgmCheck(["check", "--format", "yaml"]).status, 2)
+        XCTAssertEqual(try hgmCheck(["check", "--max-states", "-4"]).status, 2)
+        XCTAssertEqual(try hgmCheck(["explode"]).status, 2)
+        XCTAssertEqual(try hgmCheck(["check", "Specs"]).status, 2)
+    }
+
+    func testDefaultSpecMissingOutsideTheRepository() throws {
+        let r = try hgmCheck(["check"], cwd: FileManager.default.temporaryDirectory)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("Specs/rfc-v2-baseline.hgm"))
+    }
+
+    func testHelpAndVersion() throws {
+        let h = try hgmCheck(["--help"])
+        XCTAssertEqual(h.status, 0)
+        XCTAssertTrue(h.stdout.contains("check"))
+        let c = try hgmCheck(["check", "--help"])
+        XCTAssertEqual(c.status, 0)
+        XCTAssertTrue(c.stdout.contains("--max-states"))
+        let v = try hgmCheck(["--version"])
+        XCTAssertEqual(v.status, 0)
+        XCTAssertTrue(v.stdout.contains("hgm-check"))
+    }
+
+    func testSeveralSpecsWorstExitWins() throws {
+        let r = try hgmCheck(["check", "--format", "json", "Specs/rfc-v2-baseline.hgm", "Specs/invariants/ptl-held.hgm"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual((r.json?["results"] as? [Any])?.count, 2)
+    }
+}
