@@ -44,8 +44,13 @@ final class MalformedCorpusTests: XCTestCase {
         Int(url.lastPathComponent.prefix { $0.isNumber }) ?? Int.max
     }
 
+    struct HeaderError: Error, CustomStringConvertible {
+        var description: String
+        init(_ d: String) { description = d }
+    }
+
     /// Parses the header comments of a case; returns a reason when they are malformed.
-    static func parseHeader(_ text: String) -> Result<Expectation, String> {
+    static func parseHeader(_ text: String) -> Result<Expectation, HeaderError> {
         var expectation: Expectation?
         var hint: String?
         var file: String?
@@ -54,10 +59,10 @@ final class MalformedCorpusTests: XCTestCase {
                 let rest = line.dropFirst("// expect: ".count)
                 let parts = rest.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
                 guard parts.count == 3, let l = Int(parts[0]), let c = Int(parts[1]) else {
-                    return .failure("malformed '// expect: LINE:COL: MESSAGE' header: \(line)")
+                    return .failure(HeaderError("malformed '// expect: LINE:COL: MESSAGE' header: \(line)"))
                 }
                 let message = parts[2].trimmingCharacters(in: .whitespaces)
-                guard !message.isEmpty else { return .failure("empty message in header: \(line)") }
+                guard !message.isEmpty else { return .failure(HeaderError("empty message in header: \(line)")) }
                 expectation = Expectation(line: l, column: c, message: message)
             } else if line.hasPrefix("// hint: ") {
                 hint = String(line.dropFirst("// hint: ".count)).trimmingCharacters(in: .whitespaces)
@@ -65,7 +70,7 @@ final class MalformedCorpusTests: XCTestCase {
                 file = String(line.dropFirst("// expect-file: ".count)).trimmingCharacters(in: .whitespaces)
             }
         }
-        guard var e = expectation else { return .failure("no '// expect: LINE:COL: MESSAGE' header in the first lines") }
+        guard var e = expectation else { return .failure(HeaderError("no '// expect: LINE:COL: MESSAGE' header in the first lines")) }
         e.hint = hint
         e.file = file
         return .success(e)
@@ -81,7 +86,7 @@ final class MalformedCorpusTests: XCTestCase {
         let expectation: Expectation
         switch parseHeader(text) {
         case .success(let e): expectation = e
-        case .failure(let reason): return [reason]
+        case .failure(let reason): return [reason.description]
         }
         let sources = SourceMap()
         let outcome = Result { () throws(DiagnosticError) -> Model in
