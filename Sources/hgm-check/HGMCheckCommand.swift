@@ -4,6 +4,7 @@ import HGMCheck
 import HGMReport
 import HGMSpec
 import HGMModel
+import HGMSMT
 
 /// Exit codes (design.md §6).
 enum Exit {
@@ -19,7 +20,7 @@ struct HGMCheckCommand: ParsableCommand {
             Exit codes: 0 every invariant holds, 1 a violation, 2 a usage or spec error, \
             3 incomplete (a limit was reached).
             """,
-        version: "hgm-check 0.1.0",
+        version: "hgm-check 0.1.0 (Z3 \(Z3Version.string))",
         subcommands: [Check.self],
         defaultSubcommand: nil)
 
