@@ -33,6 +33,7 @@ let package = Package(
         .testTarget(name: "HGMModelTests", dependencies: ["HGMModel", "HGMSpec"]),
         .testTarget(name: "HGMCheckTests", dependencies: ["HGMCheck", "HGMModel", "HGMSpec", "HGMSMT"]),
         .testTarget(name: "HGMSMTTests", dependencies: ["HGMSMT"]),
+        .testTarget(name: "HGMReportTests", dependencies: ["HGMReport", "HGMCheck", "HGMModel", "HGMSpec"]),
         .testTarget(name: "EndToEndTests", dependencies: ["hgm-check", "HGMModel"]),
     ],
     swiftLanguageModes: [.v6]

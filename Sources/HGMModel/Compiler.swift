@@ -392,10 +392,13 @@ public struct Compiler {
     mutating func expr(_ e: Expr, _ s: inout Scope) throws(DiagnosticError) -> Int32 {
         var code: [ExprOp] = []
         try lower(e, &s, &code, invariant: false)
+        if code.count > 250 { throw fail(e.location, "expression is too long (more than 250 operations)") }
         return addExpr(code)
     }
 
     mutating func addExpr(_ code: [ExprOp]) -> Int32 {
+        // Every expression is bounded by the parser's nesting limit; the evaluator's stack
+        // holds 256 values, more than any expression of at most 100 nested levels needs.
         m.exprStart.append(Int32(m.exprCode.count))
         m.exprCode.append(contentsOf: code)
         return Int32(m.exprStart.count - 1)
@@ -496,6 +499,7 @@ public struct Compiler {
             names.insert(inv.name)
             var code: [ExprOp] = []
             try lower(inv.expr, &empty, &code, invariant: true)
+            if code.count > 250 { throw fail(inv.location, "invariant expression is too long (more than 250 operations)") }
             m.userInvariants.append(UserInvariant(name: inv.name, expr: addExpr(code), location: inv.location))
         }
         if let checks = main.checks, !main.checkAll {

@@ -120,7 +120,7 @@ public struct Geometry: Sendable {
         }
         let tree = Array(levels[idx...])
         let g = Geometry(name: decl.name, levels: levels, treeLevels: tree, hstateShift: hs, fanout: fanout)
-        if g.positions > 255 || g.hugepagePages > 4096 {
+        if g.positions > 255 || g.tableSlots > 31 || g.hugepagePages > 4096 {
             throw DiagnosticError([Diagnostic(decl.location, "the model tree is too large (\(g.positions) entries per hugepage)",
                 hint: "use a smaller fanout")])
         }

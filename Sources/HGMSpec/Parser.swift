@@ -5,6 +5,7 @@ import Foundation
 public struct Parser {
     var tokens: [Token]
     var pos = 0
+    var depth = 0
     let path: String
     let text: [UInt8]
 
@@ -280,6 +281,9 @@ public struct Parser {
 
     mutating func parseBlock() throws(DiagnosticError) -> [Stmt] {
         try expect("{", "to open a block")
+        depth += 1
+        defer { depth -= 1 }
+        if depth > 64 { throw err("blocks nest too deeply (more than 64 levels)") }
         var out: [Stmt] = []
         while !accept("}") {
             if case .eof = tok.kind { throw err("unterminated block: expected '}'") }
@@ -399,6 +403,9 @@ public struct Parser {
 
     mutating func parseUnary() throws(DiagnosticError) -> Expr {
         let l = loc
+        depth += 1
+        defer { depth -= 1 }
+        if depth > 100 { throw err("expression nests too deeply (more than 100 levels)") }
         if case .punct(let p) = tok.kind, p == "!" || p == "-" || p == "~" {
             _ = next()
             return Expr(kind: .unary(p, try parseUnary()), location: l)
