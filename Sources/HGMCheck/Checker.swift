@@ -1,8 +1,52 @@
 import HGMModel
 import HGMSpec
 
-/// The pipeline, one stage per line: load and parse → compile → search → traces → result.
+import Foundation
+
+/// The pipeline, one stage per line: load and parse → compile → search → traces → result;
+/// and load → obligations → Z3 → certified results.
 public enum Checker {
+    /// Parses a spec with its imports (no compilation).
+    public static func parse(path: String, sources: SourceMap) throws(DiagnosticError) -> LoadedSpec {
+        try SpecLoader(sources: sources).load(path: path)
+    }
+
+    /// The result for a spec without threads, before its obligations are added.
+    public static func obligationsOnlyResult(_ spec: LoadedSpec) -> CheckResult {
+        CheckResult(spec: spec.main.path, scenario: spec.main.scenario, verdict: .holds, violations: [],
+                    stats: SearchStats(distinctStates: 0, transitions: 0, depth: 0, seconds: 0, statesPerSecond: 0,
+                                       peakMemoryBytes: 0, visitedBytesPerState: 0, stateBytes: 0),
+                    limit: nil, expectation: spec.main.expectation, expectationMet: nil, searched: false)
+    }
+
+    /// True when the spec has a scenario to explore (at least one thread).
+    public static func hasScenario(_ spec: LoadedSpec) -> Bool { !spec.main.threads.isEmpty }
+
+    /// The spec's obligations: families generated from its geometry plus its prove blocks
+    /// (those of the main file and of its imports).
+    public static func obligations(_ spec: LoadedSpec, generated: Bool = true) throws(DiagnosticError) -> [ArithmeticObligation] {
+        try ProveBlocks.obligations(for: spec, proves: spec.proves, generated: generated)
+    }
+
+    /// Discharges obligations with Z3 (one context per worker thread, per-query timeout).
+    public static func prove(_ obligations: [ArithmeticObligation], timeoutMs: UInt32 = 10_000, threads: Int = 2) -> [ObligationEntry] {
+        discharge(obligations, timeoutMs: timeoutMs, threads: threads).map(entry)
+    }
+
+    static func entry(_ o: ObligationOutcome) -> ObligationEntry {
+        var result = "unknown", values: [String: String]? = nil, reason: String? = nil
+        switch o.result {
+        case .proved: result = "proved"
+        case .counterexample(let v):
+            result = "counterexample"
+            values = v.mapValues(\.description)
+        case .unknown(let r): reason = r
+        }
+        return ObligationEntry(name: o.obligation.name, geometry: o.obligation.geometry, family: o.obligation.family.rawValue,
+                               result: result, expected: o.obligation.expectation == .holds ? "proved" : "counterexample",
+                               values: values, reason: reason, summary: o.obligation.summary, seconds: o.seconds)
+    }
+
     /// Parses the spec (and its imports) and compiles it into a model.
     public static func load(path: String, sources: SourceMap) throws(DiagnosticError) -> Model {
         let spec = try SpecLoader(sources: sources).load(path: path)

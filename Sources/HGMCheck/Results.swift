@@ -39,6 +39,25 @@ public struct SearchStats: Codable, Sendable {
     public var stateBytes: Int
 }
 
+/// One discharged Z3 obligation, as reported.
+public struct ObligationEntry: Codable, Sendable {
+    public var name: String
+    public var geometry: String
+    public var family: String
+    /// `proved`, `counterexample` or `unknown`.
+    public var result: String
+    /// What the obligation is meant to give: `proved`, or `counterexample` for the
+    /// counter-width figures and claims marked `expect counterexample`.
+    public var expected: String
+    /// Certified values of the variables (and derived reports) of a counterexample.
+    public var values: [String: String]?
+    /// Why the result is unknown (timeout, Z3 error, uncertified model).
+    public var reason: String?
+    public var summary: String
+    public var seconds: Double
+    public var ok: Bool { result == expected }
+}
+
 public struct CheckResult: Sendable {
     public var spec: String
     public var scenario: String?
@@ -50,6 +69,10 @@ public struct CheckResult: Sendable {
     public var expectation: Expectation?
     /// Whether the outcome matches the spec's `expect` line (nil without one, or when incomplete).
     public var expectationMet: Bool?
+    /// The spec's Z3 obligations (generated from its geometry, and its prove blocks).
+    public var obligations: [ObligationEntry] = []
+    /// False for a spec without threads: only its obligations were discharged.
+    public var searched = true
 }
 
 /// Limits of one search; reaching any gives an *incomplete* verdict, never *holds*.

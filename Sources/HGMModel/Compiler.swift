@@ -43,6 +43,10 @@ public struct Compiler {
     public static func compile(_ spec: LoadedSpec) throws(DiagnosticError) -> Model {
         let top = SourceLocation(file: spec.main.path, line: 1, column: 1)
         let g = try Geometry.from(spec.geometry, fallback: top)
+        if !g.searchable {
+            throw DiagnosticError([Diagnostic(spec.geometry?.location ?? top, "the hstate of geometry '\(g.name)' is a contiguous size, not a page-table level: it serves the Z3 obligations only",
+                hint: "use `hgm-check prove` for this geometry, or pick an hstate that is a level for a scenario")])
+        }
         let w = try World.from(spec.world, at: top, geometry: g)
         var c = Compiler(m: Model(path: spec.main.path, scenario: spec.main.scenario, geometry: g, world: w,
                                   expectation: spec.main.expectation, expectationLocation: spec.main.expectationLocation),

@@ -17,6 +17,15 @@ public struct Geometry: Sendable {
     public var treeLevels: [Level]
     public var hstateShift: Int
     public var fanout: Int
+    /// Contiguous-entry sizes (arm64 contiguous PTE/PMD), for the Z3 obligations.
+    public var contiguous: [Level] = []
+    /// Every hstate of the architecture (for_each_hgm_shift), for the Z3 obligations.
+    public var hstateShifts: [Int] = []
+    /// Index bits of the top level's table (the real fan-out above the first listed level).
+    public var topIndexBits = 9
+    /// False when the hstate is a contiguous size, not a level: such a geometry serves the
+    /// Z3 obligations only, not the explicit search.
+    public var searchable = true
     public var pageShift: Int { levels.last!.shift }
 
     /// Model size (in model pages) of an entry at tree depth `k` (0 = hstate level).
@@ -75,6 +84,9 @@ public struct Geometry: Sendable {
         var levels: [Level] = []
         var hstate: (Int, SourceLocation)? = nil
         var fanout = 2
+        var contiguous: [Level] = []
+        var hstates: [Int] = []
+        var topBits = 9
         for e in decl.entries {
             switch e.kind {
             case "level":
@@ -92,6 +104,21 @@ public struct Geometry: Sendable {
                     throw DiagnosticError([Diagnostic(e.location, "hstate must be a power-of-two size such as 2M or 1G")])
                 }
                 hstate = (b.trailingZeroBitCount, e.location)
+            case "contiguous":
+                guard let name = e.name, let a = e.attrs.first(where: { $0.key == "shift" }), case .int(let sh)? = a.value, (10...48).contains(sh) else {
+                    throw DiagnosticError([Diagnostic(e.location, "write contiguous NAME shift = N (10...48)")])
+                }
+                contiguous.append(Level(name: name, shift: sh))
+            case "hstates":
+                guard case .list(let sizes)? = e.value, !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 && $0 & ($0 - 1) == 0 }) else {
+                    throw DiagnosticError([Diagnostic(e.location, "hstates must be a list of power-of-two sizes, e.g. hstates = {2M, 1G}")])
+                }
+                hstates = sizes.map(\.trailingZeroBitCount)
+            case "top_index_bits":
+                guard case .int(let b)? = e.value, (1...16).contains(b) else {
+                    throw DiagnosticError([Diagnostic(e.location, "top_index_bits must be a number in 1...16")])
+                }
+                topBits = b
             case "fanout":
                 guard case .int(let f)? = e.value else { throw DiagnosticError([Diagnostic(e.location, "fanout must be a number (entries per table in the model)")]) }
                 guard f >= 1 && f <= 4 else {
@@ -101,7 +128,7 @@ public struct Geometry: Sendable {
                 fanout = f
             default:
                 throw DiagnosticError([Diagnostic(e.location, "unknown geometry entry '\(e.kind)'",
-                    hint: didYouMean(e.kind, ["level", "hstate", "fanout"]) ?? "a geometry holds level, hstate and fanout entries")])
+                    hint: didYouMean(e.kind, ["level", "hstate", "fanout", "contiguous", "hstates", "top_index_bits"]) ?? "a geometry holds level, hstate, fanout, contiguous, hstates and top_index_bits entries")])
             }
         }
         if levels.isEmpty {
@@ -114,12 +141,20 @@ public struct Geometry: Sendable {
         guard let (hs, hloc) = hstate else {
             throw DiagnosticError([Diagnostic(decl.location, "the geometry needs an hstate (e.g. hstate = 1G)")])
         }
-        guard let idx = levels.firstIndex(where: { $0.shift == hs }) else {
+        var g: Geometry
+        if let idx = levels.firstIndex(where: { $0.shift == hs }) {
+            g = Geometry(name: decl.name, levels: levels, treeLevels: Array(levels[idx...]), hstateShift: hs, fanout: fanout)
+        } else if contiguous.contains(where: { $0.shift == hs }), let idx = levels.lastIndex(where: { $0.shift > hs }) {
+            // A contiguous hstate (e.g. arm64 16K granule, 1G = contiguous PMDs): obligations only.
+            g = Geometry(name: decl.name, levels: levels, treeLevels: Array(levels[(idx + 1)...]), hstateShift: hs, fanout: fanout)
+            g.searchable = false
+        } else {
             throw DiagnosticError([Diagnostic(hloc, "hstate 2^\(hs) is not the size of any level",
                 hint: "levels: " + levels.map { "\($0.name) 2^\($0.shift)" }.joined(separator: ", "))])
         }
-        let tree = Array(levels[idx...])
-        let g = Geometry(name: decl.name, levels: levels, treeLevels: tree, hstateShift: hs, fanout: fanout)
+        g.contiguous = contiguous
+        g.hstateShifts = hstates.isEmpty ? [hs] : Array(Set(hstates + [hs])).sorted(by: >)
+        g.topIndexBits = topBits
         if g.positions > 255 || g.tableSlots > 31 || g.hugepagePages > 4096 {
             throw DiagnosticError([Diagnostic(decl.location, "the model tree is too large (\(g.positions) entries per hugepage)",
                 hint: "use a smaller fanout")])

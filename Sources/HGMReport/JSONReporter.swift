@@ -15,17 +15,42 @@ public struct JSONReporter {
         var expectation: String?
         var expectationMet: Bool?
         var violations: [ViolationReport]
-        var stats: SearchStats
+        var stats: SearchStats?
+        var obligations: [ObligationEntry]
+    }
+
+    struct ProveReport: Encodable {
+        var spec: String
+        var obligations: [ObligationEntry]
+        var totalSeconds: Double
+        var slowest: String?
+        var slowestSeconds: Double
+    }
+
+    func object<T: Encodable>(_ v: T) -> Any {
+        let enc = JSONEncoder()
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        return try! JSONSerialization.jsonObject(with: try! enc.encode(v))
+    }
+
+    /// `prove` results: per spec its obligations, the total and the slowest time.
+    public func renderProve(_ results: [(spec: String, obligations: [ObligationEntry])], errors: [String] = []) -> String {
+        let reps = results.map { r -> Any in
+            let slow = r.obligations.max { $0.seconds < $1.seconds }
+            return object(ProveReport(spec: r.spec, obligations: r.obligations, totalSeconds: r.obligations.reduce(0) { $0 + $1.seconds },
+                                      slowest: slow?.name, slowestSeconds: slow?.seconds ?? 0))
+        }
+        var obj: Any = reps.count == 1 && errors.isEmpty ? reps[0] : ["results": reps] as [String: Any]
+        if !errors.isEmpty, var d = obj as? [String: Any] { d["errors"] = errors; obj = d }
+        let data = try! JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     public func report(_ r: CheckResult) -> Any {
         let rep = Report(spec: r.spec, scenario: r.scenario, verdict: r.verdict.rawValue, limit: r.limit,
                          expectation: r.expectation.map(JSONReporter.describe), expectationMet: r.expectationMet,
-                         violations: r.violations, stats: r.stats)
-        let enc = JSONEncoder()
-        enc.keyEncodingStrategy = .convertToSnakeCase
-        let data = try! enc.encode(rep)
-        return try! JSONSerialization.jsonObject(with: data)
+                         violations: r.violations, stats: r.searched ? r.stats : nil, obligations: r.obligations)
+        return object(rep)
     }
 
     public static func describe(_ e: Expectation) -> String {

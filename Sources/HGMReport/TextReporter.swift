@@ -8,7 +8,37 @@ public struct TextReporter {
 
     func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 
+    /// Obligations: one summary line, then every result that is not what was meant, and
+    /// the counter-width figures.
+    public func renderObligations(_ obs: [ObligationEntry], indent: String = "  ") -> String {
+        guard !obs.isEmpty else { return "" }
+        var out = ""
+        let proved = obs.filter { $0.result == "proved" && $0.ok }.count
+        let figures = obs.filter { $0.result == "counterexample" && $0.ok }
+        let unknown = obs.filter { $0.result == "unknown" }.count
+        let failed = obs.filter { !$0.ok && $0.result != "unknown" }
+        let total = obs.reduce(0) { $0 + $1.seconds }
+        let slow = obs.max { $0.seconds < $1.seconds }!
+        let geos = Array(Set(obs.map(\.geometry))).sorted().joined(separator: ", ")
+        out += indent + String(format: "obligations (%@): %d proved, %d expected counterexamples, %d failed, %d unknown; %.3f s in all, slowest %.3f s (%@)\n",
+                               geos, proved, figures.count, failed.count, unknown, total, slow.seconds, slow.name)
+        for o in obs where !o.ok {
+            let what = o.result == "unknown" ? paint("UNKNOWN", "33;1") : o.result == "proved" ? paint("PROVED (a counterexample was expected)", "31;1") : paint("COUNTEREXAMPLE", "31;1")
+            out += indent + "\(what) \(o.geometry): \(o.name) — \(o.summary)\n"
+            if let v = o.values { out += indent + "    " + v.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + "\n" }
+            if let r = o.reason { out += indent + "    reason: \(r)\n" }
+        }
+        for o in figures where o.family == "counter-width" {
+            let v = (o.values ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")
+            out += indent + "figure \(o.geometry): \(o.name): \(v)\n"
+        }
+        return out
+    }
+
     public func render(_ r: CheckResult) -> String {
+        if !r.searched {
+            return "\(r.spec): no threads, obligations only\n" + renderObligations(r.obligations)
+        }
         var out = ""
         let title = r.scenario.map { " — \($0)" } ?? ""
         switch r.verdict {
@@ -43,6 +73,7 @@ public struct TextReporter {
             case nil: out += "  expectation: \(want) — undecided (search incomplete)\n"
             }
         }
+        out += renderObligations(r.obligations)
         let st = r.stats
         out += String(format: "  states: %d distinct, %d transitions, depth %d, %.3f s, %.0f states/s, peak search memory %.1f MiB (%.1f bytes/state visited)\n",
                       st.distinctStates, st.transitions, st.depth, st.seconds, st.statesPerSecond,

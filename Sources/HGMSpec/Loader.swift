@@ -10,6 +10,8 @@ public struct LoadedSpec: Sendable {
     public var geometry: GeometryDecl?
     public var world: [Entry]?
     public var lockOrder: [NamedLocation]?
+    /// Prove blocks of the main file and of every import.
+    public var proves: [ProveDecl] = []
 }
 
 /// Reads and parses a spec and its imports (paths relative to the importing file).
@@ -23,6 +25,7 @@ public struct SpecLoader {
         var geometry: GeometryDecl? = nil
         var world: [Entry]? = nil
         var order: [NamedLocation]? = nil
+        var proves: [ProveDecl] = []
         var visiting: Set<String> = [path]
         var loaded: Set<String> = []
         func include(_ f: SpecFile) throws(DiagnosticError) {
@@ -44,6 +47,7 @@ public struct SpecLoader {
                     }
                     procs[proc.name] = proc
                 }
+                proves += g.proves
                 if let gg = g.geometry { geometry = gg }
                 if let w = g.world { world = w }
                 if let o = g.lockOrder { order = o }
@@ -69,7 +73,7 @@ public struct SpecLoader {
         if let g = main.geometry { geometry = g }
         if let w = main.world { world = w }
         if let o = main.lockOrder { order = o }
-        return LoadedSpec(main: main, procs: procs, geometry: geometry, world: world, lockOrder: order)
+        return LoadedSpec(main: main, procs: procs, geometry: geometry, world: world, lockOrder: order, proves: proves + main.proves)
     }
 
     func resolve(_ p: String, relativeTo file: String) -> String {

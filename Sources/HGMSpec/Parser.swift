@@ -69,9 +69,14 @@ public struct Parser {
     mutating func dashedName(_ what: String) throws(DiagnosticError) -> String {
         var s = try ident(what)
         while isPunct("-"), tokens[pos].start == tokens[pos - 1].end,
-              pos + 1 < tokens.count, case .ident(let more) = tokens[pos + 1].kind,
-              tokens[pos + 1].start == tokens[pos].end
+              pos + 1 < tokens.count, tokens[pos + 1].start == tokens[pos].end
         {
+            let more: String
+            switch tokens[pos + 1].kind {
+            case .ident(let x): more = x
+            case .int(let v): more = String(v)
+            default: return s
+            }
             _ = next(); _ = next()
             s += "-" + more
         }
@@ -175,7 +180,8 @@ public struct Parser {
                 _ = next()
                 f.scenario = s
             case "prove":
-                throw err("'prove' blocks are reserved for the Z3 back end and not supported yet", hint: "remove the prove block for now")
+                _ = next()
+                f.proves.append(try parseProve(at: t.location))
             default:
                 throw err("unknown declaration '\(kw)'", hint: didYouMean(kw, Parser.topKeywords) ?? "a spec holds import, geometry, world, lock_order, proc, thread, check, invariant and expect declarations")
             }
@@ -241,14 +247,56 @@ public struct Parser {
         case .punct("{"):
             var vs: [Int] = []
             while !accept("}") {
-                guard case .int(let v) = tok.kind else { throw err("expected a number in the list, found \(describe(tok))") }
-                _ = next(); vs.append(v)
+                switch tok.kind {
+                case .int(let v), .size(let v): _ = next(); vs.append(v)
+                default: throw err("expected a number in the list, found \(describe(tok))")
+                }
                 _ = accept(",")
             }
             return .list(vs)
         default:
             throw err("expected a value (number, size, name or {list}), found \(describe(t))", at: t.location)
         }
+    }
+
+    /// `prove NAME(a: bv64, n: int) [expect counterexample] { assume E ... claim E ... }`;
+    /// a bare expression line is a claim.
+    mutating func parseProve(at: SourceLocation) throws(DiagnosticError) -> ProveDecl {
+        let name = try dashedName("a name for the claim")
+        try expect("(", "after the claim's name")
+        var vars: [ProveDecl.Var] = []
+        while !accept(")") {
+            let l = loc
+            let v = try ident("a variable name")
+            try expect(":", "after '\(v)' (write \(v): bv64 or \(v): int)")
+            let sortLoc = loc
+            let sort = try ident("a sort (bv64 or int)")
+            guard sort == "bv64" || sort == "int" else {
+                throw err("unknown sort '\(sort)'", hint: didYouMean(sort, ["bv64", "int"]) ?? "variables are bv64 (64-bit, unsigned arithmetic) or int", at: sortLoc)
+            }
+            if vars.contains(where: { $0.name == v }) { throw err("variable '\(v)' is declared twice", at: l) }
+            vars.append(ProveDecl.Var(name: v, sort: sort, location: l))
+            if isPunct(")") { continue }
+            try expect(",", "between variables")
+        }
+        var expectCex = false
+        if isIdent("expect") {
+            _ = next()
+            guard isIdent("counterexample") else { throw err("expected 'counterexample' after 'expect' in a prove block") }
+            _ = next()
+            expectCex = true
+        }
+        try expect("{", "to open the prove block")
+        var assumes: [Expr] = [], claims: [Expr] = []
+        while !accept("}") {
+            if case .eof = tok.kind { throw err("unterminated prove block: expected '}'") }
+            if accept(";") { continue }
+            if isIdent("assume") { _ = next(); assumes.append(try parseExpr()); continue }
+            if isIdent("claim") { _ = next() }
+            claims.append(try parseExpr())
+        }
+        if claims.isEmpty { throw err("prove block '\(name)' has no claim", hint: "add a line: claim EXPR", at: at) }
+        return ProveDecl(name: name, vars: vars, assumes: assumes, claims: claims, expectCounterexample: expectCex, location: at)
     }
 
     mutating func parseProc(isOverride: Bool, at: SourceLocation) throws(DiagnosticError) -> ProcDecl {

@@ -108,6 +108,24 @@ public struct InvariantDecl: Sendable {
     public var location: SourceLocation
 }
 
+/// A `prove` block: a named claim over 64-bit bit-vectors and integers, universally
+/// quantified over its parameters; `assume` lines are hypotheses.
+public struct ProveDecl: Sendable {
+    public struct Var: Sendable {
+        public var name: String
+        /// "bv64" or "int".
+        public var sort: String
+        public var location: SourceLocation
+    }
+    public var name: String
+    public var vars: [Var]
+    public var assumes: [Expr]
+    public var claims: [Expr]
+    /// True for `expect counterexample`: the claim is meant to be false.
+    public var expectCounterexample: Bool
+    public var location: SourceLocation
+}
+
 /// One parsed file. Imports are resolved by `SpecLoader`.
 public struct SpecFile: Sendable {
     public var path: String
@@ -126,4 +144,5 @@ public struct SpecFile: Sendable {
     public var expectation: Expectation?
     public var expectationLocation: SourceLocation?
     public var scenario: String?
+    public var proves: [ProveDecl] = []
 }

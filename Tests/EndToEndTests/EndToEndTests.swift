@@ -61,6 +61,15 @@ final class SpecLibraryTests: XCTestCase {
         for spec in specs {
             let r = try hgmCheck(["check", "--format", "json", spec])
             guard let j = r.json else { XCTFail("\(spec): no JSON (exit \(r.status)): \(r.stderr)"); continue }
+            let obligations = (j["obligations"] as? [[String: Any]]) ?? []
+            XCTAssertFalse(obligations.isEmpty, "\(spec): no obligations discharged")
+            for o in obligations {
+                XCTAssertEqual(o["result"] as? String, o["expected"] as? String, "\(spec): obligation \(o["name"] ?? "?") on \(o["geometry"] ?? "?")")
+            }
+            if j["stats"] == nil {      // no threads: an obligations-only spec (Specs/geometries)
+                XCTAssertEqual(r.status, 0, spec)
+                continue
+            }
             let verdict = j["verdict"] as? String
             XCTAssertNotNil(j["expectation"], "\(spec) states no expectation")
             XCTAssertEqual(j["expectation_met"] as? Bool, true, "\(spec): expected \(j["expectation"] ?? "?"), got \(verdict ?? "?") \((j["violations"] as? [[String: Any]])?.map { $0["invariant"] ?? "" } ?? [])")
@@ -75,8 +84,8 @@ final class SpecLibraryTests: XCTestCase {
         var satisfied = Set<String>()
         for spec in try allSpecs() {
             let text = try String(contentsOf: packageRoot.appendingPathComponent(spec), encoding: .utf8)
-            let r = try hgmCheck(["check", "--format", "json", spec])
-            guard let j = r.json else { continue }
+            let r = try hgmCheck(["check", "--no-prove", "--format", "json", spec])
+            guard let j = r.json, j["stats"] != nil else { continue }
             for v in (j["violations"] as? [[String: Any]]) ?? [] { violated.insert(v["invariant"] as? String ?? "") }
             if j["verdict"] as? String == "holds" {
                 let checkLine = text.split(separator: "\n").first { $0.hasPrefix("check ") }.map(String.init) ?? "check all"
@@ -188,5 +197,84 @@ final class CommandLineTests: XCTestCase {
         let r = try hgmCheck(["check", "--format", "json", "Specs/rfc-v2-baseline.hgm", "Specs/invariants/ptl-held.hgm"])
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual((r.json?["results"] as? [Any])?.count, 2)
+    }
+}
+
+final class ProveCommandTests: XCTestCase {
+    func testProveAllGeometries() throws {
+        let r = try hgmCheck(["prove", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let results = try XCTUnwrap(r.json?["results"] as? [[String: Any]])
+        XCTAssertGreaterThanOrEqual(results.count, 5)
+        var geometries = Set<String>()
+        for res in results {
+            let obs = try XCTUnwrap(res["obligations"] as? [[String: Any]])
+            for o in obs {
+                geometries.insert(o["geometry"] as? String ?? "")
+                for k in ["name", "geometry", "result", "seconds"] { XCTAssertNotNil(o[k], k) }
+                if o["result"] as? String == "counterexample" { XCTAssertNotNil(o["values"] as? [String: Any]) }
+            }
+            XCTAssertTrue(obs.contains { ($0["name"] as? String ?? "").hasPrefix("counter-width") })
+            XCTAssertTrue(obs.contains { ($0["name"] as? String ?? "").hasPrefix("alignment") })
+        }
+        XCTAssertTrue(geometries.isSuperset(of: ["x86_64", "arm64_4k", "arm64_16k", "arm64_64k"]))
+    }
+
+    func testFalseClaimGivesCertifiedCounterexampleAndExit1() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hgm-prove-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let f = dir.appendingPathComponent("claim.hgm")
+        try """
+            geometry x86_64 { hstate = 2M }
+            prove pmd-roundup(a: bv64) {
+                assume a < (1 << 57)
+                claim ((a + PMD_SIZE) & PMD_MASK) - a < PMD_SIZE
+            }
+            prove pmd-rounddown(a: bv64) {
+                claim a - (a & PMD_MASK) < PMD_SIZE
+            }
+            """.write(to: f, atomically: true, encoding: .utf8)
+        let r = try hgmCheck(["prove", "--only-blocks", "--format", "json", f.path])
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        let obs = try XCTUnwrap(r.json?["obligations"] as? [[String: Any]])
+        let bad = try XCTUnwrap(obs.first { $0["name"] as? String == "prove.pmd-roundup" })
+        XCTAssertEqual(bad["result"] as? String, "counterexample")
+        let a = try XCTUnwrap((bad["values"] as? [String: Any])?["a"] as? String)
+        let v = try XCTUnwrap(UInt64(a.dropFirst(2), radix: 16))
+        // Certified independently here too: the claim is false at this a.
+        let pmd: UInt64 = 1 << 21
+        XCTAssertFalse(((v &+ pmd) & ~(pmd - 1)) &- v < pmd)
+        XCTAssertEqual(obs.first { $0["name"] as? String == "prove.pmd-rounddown" }?["result"] as? String, "proved")
+        let text = try hgmCheck(["prove", "--only-blocks", f.path])
+        XCTAssertTrue(text.stdout.contains("COUNTEREXAMPLE"), text.stdout)
+    }
+
+    func testUnknownIsNeverProved() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hgm-prove-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let f = dir.appendingPathComponent("hard.hgm")
+        // Factoring a 62-bit semiprime: far beyond 1 ms.
+        try """
+            geometry x86_64 { hstate = 2M }
+            prove no-factors(x: bv64, y: bv64) {
+                assume x > 1 && y > 1 && x < (1 << 32) && y < (1 << 32)
+                claim x * y != 3778736710364768257
+            }
+            """.write(to: f, atomically: true, encoding: .utf8)
+        let r = try hgmCheck(["prove", "--only-blocks", "--z3-timeout", "1", "--format", "json", f.path])
+        let obs = try XCTUnwrap(r.json?["obligations"] as? [[String: Any]])
+        XCTAssertNotEqual(obs.first?["result"] as? String, "proved")
+        if obs.first?["result"] as? String == "unknown" { XCTAssertEqual(r.status, 3) }
+    }
+
+    func testProveBlockErrorsHaveLocations() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hgm-prove-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let f = dir.appendingPathComponent("bad.hgm")
+        try "geometry x86_64 { hstate = 2M }\nprove p(a: bv64) {\n    claim a < PMD_SIZ\n}\n".write(to: f, atomically: true, encoding: .utf8)
+        let r = try hgmCheck(["prove", f.path])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("bad.hgm:3:15: error: unknown name 'PMD_SIZ'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("did you mean 'PMD_SIZE'?"), r.stderr)
     }
 }

@@ -13,6 +13,8 @@ public enum ObligationFamily: String, Sendable, Hashable, CaseIterable {
     case mapcount
     /// Where a 32-bit signed mapcount or refcount first overflows.
     case counterWidth = "counter-width"
+    /// A spec's own `prove` block (not generated; no false variant).
+    case user = "prove"
 }
 
 /// What the generator expects Z3 to find.

@@ -15,6 +15,7 @@ extension ObligationFamily {
         case .largestEntry: return g.largestEntry(false)
         case .continueLoop: return g.continueLoop(false)
         case .collapseRange: return g.collapseRange(false)
+        case .user: return []
         case .mapcount: return g.mapcount(false)
         case .counterWidth: return g.counterWidth(false)
         }
@@ -29,6 +30,7 @@ extension ObligationFamily {
         case .largestEntry: return g.largestEntry(true)
         case .continueLoop: return g.continueLoop(true)
         case .collapseRange: return g.collapseRange(true)
+        case .user: return []
         case .mapcount: return g.mapcount(true)
         case .counterWidth: return g.counterWidth(true)
         }

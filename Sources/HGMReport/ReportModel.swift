@@ -1,0 +1,186 @@
+import Foundation
+import HGMCheck
+import HGMModel
+import HGMSpec
+
+/// Helpers shared by the JUnit and SARIF reporters: reading the `file:line[:col]` strings of
+/// results, deciding per invariant whether the outcome matches the spec's expectation, and
+/// rendering a trace as plain text. Pure functions; nothing here prints or touches files.
+enum ReportSupport {
+    /// A `file:line[:col]` location split into its parts. Locations come from the checker as
+    /// `file:line:col` (a violation's anchor) or `file:line` (a trace step).
+    struct Position: Equatable {
+        var file: String
+        var line: Int?
+        var column: Int?
+    }
+
+    /// Splits `file:line:col` or `file:line` from the right, so a file name containing a colon
+    /// survives; anything else is taken as a bare file name.
+    static func position(_ s: String) -> Position {
+        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+        func number(_ p: Substring) -> Int? {
+            guard !p.isEmpty, p.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(p), n >= 1 else { return nil }
+            return n
+        }
+        if parts.count >= 3, let l = number(parts[parts.count - 2]), let c = number(parts[parts.count - 1]) {
+            return Position(file: parts.dropLast(2).joined(separator: ":"), line: l, column: c)
+        }
+        if parts.count >= 2, let l = number(parts[parts.count - 1]) {
+            return Position(file: parts.dropLast().joined(separator: ":"), line: l, column: nil)
+        }
+        return Position(file: s, line: nil, column: nil)
+    }
+
+    /// Removes `.` segments and `dir/..` pairs without touching the file system, so
+    /// `Specs/races/../lib/rfc-v2.hgm` becomes `Specs/lib/rfc-v2.hgm`. Leading `..` segments
+    /// of a relative path are kept.
+    static func normalizedPath(_ p: String) -> String {
+        let absolute = p.hasPrefix("/")
+        var out: [Substring] = []
+        for seg in p.split(separator: "/", omittingEmptySubsequences: true) {
+            if seg == "." { continue }
+            if seg == "..", let last = out.last, last != ".." { out.removeLast(); continue }
+            if seg == "..", absolute { continue }
+            out.append(seg)
+        }
+        let joined = out.joined(separator: "/")
+        return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+
+    /// A URI reference for a spec path: the normalized path percent-encoded (relative paths
+    /// stay relative; `:` is encoded so a first segment is never read as a scheme), or a
+    /// `file://` URI for an absolute path.
+    static func uri(forPath p: String) -> String {
+        let n = normalizedPath(p)
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/!$&'()*+,;=@".utf8)
+        var enc = ""
+        for b in n.utf8 {
+            if allowed.contains(b) { enc.unicodeScalars.append(Unicode.Scalar(b)) }
+            else { enc += String(format: "%%%02X", b) }
+        }
+        return n.hasPrefix("/") ? "file://" + enc : enc
+    }
+
+    /// The invariants a result's `expect violation ...` line names (empty for `expect pass`
+    /// or no `expect` line: then every invariant is expected to hold).
+    static func expectedViolations(_ r: CheckResult) -> Set<String> {
+        if case .violations(let names)? = r.expectation { return Set(names) }
+        return []
+    }
+
+    /// The outcome of one invariant of one result, judged against the spec's expectation.
+    struct InvariantOutcome {
+        enum Status: Equatable {
+            /// The outcome matches the expectation.
+            case passed
+            /// The outcome contradicts the expectation: an unexpected violation, or an expected
+            /// violation that the (exhaustive) search did not find.
+            case failed(type: String, message: String)
+            /// The search stopped at a limit before it could decide this invariant.
+            case undecided(type: String, message: String)
+        }
+        var invariant: String
+        var expectedViolated: Bool
+        var violation: ViolationReport?
+        var status: Status
+    }
+
+    /// The invariants to report for `r`: `checked` (when known) plus every violated invariant
+    /// and every invariant the expectation names, sorted by name. Without `checked` the
+    /// result alone cannot tell which built-in invariants the spec selected (`check ...`), so
+    /// the reporters fall back to the violated and expected invariants, or to every built-in
+    /// invariant when there are none of those (a spec that holds).
+    static func reportedInvariants(_ r: CheckResult, checked: [String]?) -> [String] {
+        var names = Set(r.violations.map(\.invariant)).union(expectedViolations(r))
+        if let checked { names.formUnion(checked) }
+        else if names.isEmpty { names.formUnion(Invariant.allCases.map(\.rawValue)) }
+        return names.sorted()
+    }
+
+    static func outcomes(_ r: CheckResult, checked: [String]?) -> [InvariantOutcome] {
+        let expected = expectedViolations(r)
+        var byName: [String: ViolationReport] = [:]
+        for v in r.violations where byName[v.invariant] == nil { byName[v.invariant] = v }
+        let complete = r.limit == nil
+        return reportedInvariants(r, checked: checked).map { name in
+            let v = byName[name]
+            let wantViolated = expected.contains(name)
+            let status: InvariantOutcome.Status
+            switch (v, wantViolated) {
+            case (let v?, false):
+                status = .failed(type: "violation", message: "\(name) violated: \(v.message)")
+            case (.some, true):
+                status = .passed
+            case (nil, true):
+                status = complete
+                    ? .failed(type: "missing-violation",
+                              message: "expected a violation of \(name), but it holds in every interleaving of the scenario")
+                    : .undecided(type: "incomplete",
+                                 message: "\(r.limit ?? "a limit was reached") before a violation of \(name), which the spec expects, was found")
+            case (nil, false):
+                status = complete ? .passed
+                    : .undecided(type: "incomplete",
+                                 message: "\(r.limit ?? "a limit was reached"): no verdict on \(name) in the unexplored states")
+            }
+            return InvariantOutcome(invariant: name, expectedViolated: wantViolated, violation: v, status: status)
+        }
+    }
+
+    /// A violation as plain text: message, trace length, one line per step (number, thread,
+    /// procedure, location, statement) followed by what the step changed, and the help line.
+    static func traceText(_ v: ViolationReport) -> String {
+        var out = v.message + "\n"
+        out += "shortest trace: \(v.trace.count) step\(v.trace.count == 1 ? "" : "s"), "
+            + "\(v.contextSwitches) context switch\(v.contextSwitches == 1 ? "" : "es")\n"
+        if let loc = v.location { out += "at: \(loc)\n" }
+        let wStep = max(3, v.trace.map { String($0.step).count }.max() ?? 0)
+        let wThread = v.trace.map(\.thread.count).max() ?? 0
+        let wProc = v.trace.map(\.procedure.count).max() ?? 0
+        let wLoc = v.trace.map(\.location.count).max() ?? 0
+        for s in v.trace {
+            out += pad(String(s.step), wStep, right: true) + "  " + pad(s.thread, wThread) + "  " + pad(s.procedure, wProc)
+                + "  " + pad(s.location, wLoc) + "  " + s.statement + "\n"
+            for c in s.changes { out += String(repeating: " ", count: wStep + 4) + "· " + c + "\n" }
+        }
+        out += "help: \(v.help)\n"
+        return out
+    }
+
+    static func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, n - s.count))
+        return right ? fill + s : s + fill
+    }
+
+    /// `expect` line text, as the JSON report writes it.
+    static func describe(_ e: Expectation) -> String { JSONReporter.describe(e) }
+
+    /// What the search found, in the words of an `expect` line.
+    static func found(_ r: CheckResult) -> String {
+        let names = r.violations.map(\.invariant)
+        var seen = Set<String>()
+        let unique = names.filter { seen.insert($0).inserted }
+        let base = unique.isEmpty ? "no violation" : "violation " + unique.joined(separator: ", ")
+        return r.limit.map { base + " (search incomplete: \($0))" } ?? base
+    }
+
+    /// `spec-errors` text from the CLI (`file:line:col: error: message` then the source line
+    /// and caret): the position of its first line, when it has one.
+    static func errorPosition(_ text: String) -> Position? {
+        let first = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
+        guard let r = first.range(of: ": error: ") else { return nil }
+        let p = position(String(first[..<r.lowerBound]))
+        return p.line == nil ? nil : p
+    }
+
+    static func firstLine(_ text: String) -> String {
+        text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
+    }
+
+    /// A decimal with three places and a `.` separator, whatever the locale: the form both
+    /// `xs:decimal` and dashboards accept (never an exponent).
+    static func decimal(_ x: Double) -> String {
+        guard x.isFinite, x >= 0 else { return "0.000" }
+        return String(format: "%.3f", x)
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import HGMCheck
+import HGMModel
+import HGMSpec
+
+/// Renders results as SARIF 2.1.0 (OASIS, errata 01; `shared/schemas/sarif-schema-2.1.0.json`)
+/// for code-scanning viewers.
+///
+/// One run for all results:
+/// - `tool.driver`: `hgm-check`, its version, and one rule per rule id used, sorted by id:
+///   an invariant's rule has its `Invariant.help` sentence (a user invariant, "User
+///   invariant declared in the spec."); `expectation` and `spec-error` are rules of their own.
+/// - One result per violation (`ruleId` = the invariant, `level: error`), located at the
+///   violation's anchor (`file:line:col` of the violating statement or user invariant; the
+///   spec's line 1 when it has none), with the shortest trace as `codeFlows[0]`: a single
+///   thread flow that interleaves all threads, one location per step in order
+///   (`executionOrder` = step number, message `thread X: statement`, the procedure as a
+///   logical location, the step's changes in `properties.changes`). A violation the spec's
+///   `expect` line names is still reported, with an `inSource` suppression that cites the
+///   expectation, so viewers can tell a demonstrated bug from a regression.
+/// - One `expectation` result per result whose `expect` line was not met
+///   (`expectationMet == false`), located at line 1 of the spec: `CheckResult` does not carry
+///   the `expect` line's location.
+/// - One `spec-error` result per spec load error, at the error's `file:line:col`.
+/// - Searches stopped by a limit are `warning` tool-execution notifications in
+///   `invocations[0]`; `executionSuccessful` is false only when a spec failed to load.
+/// - `run.properties.specs` summarizes every result (verdict, expectation, search size).
+///
+/// Paths become URI references: `.` and `dir/..` segments removed lexically, percent-encoded,
+/// relative paths kept relative (to the directory the check ran in), absolute ones as
+/// `file://` URIs. Output is deterministic: keys sorted, results in input order, and no
+/// timing or memory figures.
+public struct SARIFReporter {
+    public init() {}
+
+    public static let schemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+    /// - Parameters:
+    ///   - toolVersion: `tool.driver.version` (and `semanticVersion`).
+    ///   - informationUri: `tool.driver.informationUri`, omitted when nil (the project has no
+    ///     public home page yet).
+    ///   - errors: spec load errors, as the CLI renders them (`file:line:col: error: ...`).
+    public func render(_ results: [CheckResult], toolVersion: String = "0.1.0",
+                       informationUri: String? = nil, errors: [String] = []) -> String {
+        var ruleIDs = Set<String>()
+        var helpFor: [String: String] = [:]
+        var sarifResults: [[String: Any]] = []
+        var notifications: [[String: Any]] = []
+
+        for r in results {
+            let expected = ReportSupport.expectedViolations(r)
+            for v in r.violations {
+                ruleIDs.insert(v.invariant)
+                if helpFor[v.invariant] == nil { helpFor[v.invariant] = v.help }
+                sarifResults.append(violationResult(v, in: r, expected: expected.contains(v.invariant)))
+            }
+            if r.expectationMet == false, let e = r.expectation {
+                ruleIDs.insert(SARIFReporter.expectationRule)
+                let text = "\(r.spec): expected \(ReportSupport.describe(e)), found \(ReportSupport.found(r))"
+                sarifResults.append([
+                    "ruleId": SARIFReporter.expectationRule,
+                    "level": "error",
+                    "message": ["text": text],
+                    "locations": [location(file: r.spec, line: 1, column: nil)],
+                    "properties": specProperties(r),
+                ])
+            }
+            if let l = r.limit {
+                notifications.append([
+                    "level": "warning",
+                    "message": ["text": "\(r.spec): \(l): no verdict on the unexplored states"],
+                    "locations": [location(file: r.spec, line: 1, column: nil)],
+                ])
+            }
+        }
+        for e in errors {
+            ruleIDs.insert(SARIFReporter.specErrorRule)
+            let p = ReportSupport.errorPosition(e)
+            var res: [String: Any] = ["ruleId": SARIFReporter.specErrorRule, "level": "error", "message": ["text": e]]
+            if let p { res["locations"] = [location(file: p.file, line: p.line, column: p.column)] }
+            sarifResults.append(res)
+        }
+
+        let ruleList = ruleIDs.sorted()
+        let index = Dictionary(uniqueKeysWithValues: ruleList.enumerated().map { ($1, $0) })
+        for i in sarifResults.indices {
+            if let id = sarifResults[i]["ruleId"] as? String, let n = index[id] { sarifResults[i]["ruleIndex"] = n }
+        }
+
+        var driver: [String: Any] = [
+            "name": "hgm-check",
+            "fullName": "hgm-check: a model checker for the locking of HugeTLB high-granularity mapping",
+            "version": toolVersion,
+            "rules": ruleList.map { rule($0, help: helpFor[$0]) },
+        ]
+        if SARIFReporter.isSemanticVersion(toolVersion) { driver["semanticVersion"] = toolVersion }
+        if let u = informationUri { driver["informationUri"] = u }
+
+        var invocation: [String: Any] = ["executionSuccessful": errors.isEmpty]
+        if !notifications.isEmpty { invocation["toolExecutionNotifications"] = notifications }
+
+        let run: [String: Any] = [
+            "tool": ["driver": driver],
+            "results": sarifResults,
+            "invocations": [invocation],
+            "columnKind": "unicodeCodePoints",
+            "properties": ["specs": results.map(specProperties)],
+        ]
+        let log: [String: Any] = ["$schema": SARIFReporter.schemaURI, "version": "2.1.0", "runs": [run]]
+        let data = try! JSONSerialization.data(withJSONObject: log, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    static let expectationRule = "expectation"
+    static let specErrorRule = "spec-error"
+
+    // MARK: pieces
+
+    func violationResult(_ v: ViolationReport, in r: CheckResult, expected: Bool) -> [String: Any] {
+        let anchor = v.location.map(ReportSupport.position)
+        let scenario = r.scenario.map { ", scenario \"\($0)\"" } ?? ""
+        var res: [String: Any] = [
+            "ruleId": v.invariant,
+            "level": "error",
+            "message": ["text": "\(v.message) (spec \(r.spec)\(scenario))"],
+            "locations": [anchor.map { location(file: $0.file, line: $0.line ?? 1, column: $0.column) }
+                ?? location(file: r.spec, line: 1, column: nil)],
+            "properties": [
+                "spec": r.spec,
+                "trace_steps": v.trace.count,
+                "context_switches": v.contextSwitches,
+                "expected": expected,
+            ] as [String: Any],
+        ]
+        if !v.trace.isEmpty {
+            let steps: [[String: Any]] = v.trace.map { s in
+                let p = ReportSupport.position(s.location)
+                var loc = location(file: p.file, line: p.line, column: p.column)
+                loc["message"] = ["text": "thread \(s.thread): \(s.statement)"]
+                loc["logicalLocations"] = [["name": s.procedure, "kind": "function"]]
+                var step: [String: Any] = ["location": loc, "executionOrder": s.step]
+                if !s.changes.isEmpty { step["properties"] = ["changes": s.changes] }
+                return step
+            }
+            let switches = "\(v.contextSwitches) context switch\(v.contextSwitches == 1 ? "" : "es")"
+            res["codeFlows"] = [[
+                "message": ["text": "shortest trace: \(v.trace.count) step\(v.trace.count == 1 ? "" : "s"), \(switches)"],
+                "threadFlows": [[
+                    "message": ["text": "threads " + SARIFReporter.threads(v.trace).joined(separator: ", ") + ", interleaved"],
+                    "locations": steps,
+                ]],
+            ]]
+        }
+        if expected, let e = r.expectation {
+            res["suppressions"] = [[
+                "kind": "inSource",
+                "justification": "the spec expects this violation (expect \(ReportSupport.describe(e)))",
+            ]]
+        }
+        return res
+    }
+
+    static func threads(_ trace: [TraceStep]) -> [String] {
+        var seen = Set<String>()
+        return trace.map(\.thread).filter { seen.insert($0).inserted }
+    }
+
+    func location(file: String, line: Int?, column: Int?) -> [String: Any] {
+        var physical: [String: Any] = ["artifactLocation": ["uri": ReportSupport.uri(forPath: file)]]
+        if let line {
+            var region: [String: Any] = ["startLine": line]
+            if let column { region["startColumn"] = column }
+            physical["region"] = region
+        }
+        return ["physicalLocation": physical]
+    }
+
+    func rule(_ id: String, help: String?) -> [String: Any] {
+        let short: String, full: String
+        var tags: [String]
+        switch id {
+        case SARIFReporter.expectationRule:
+            short = "The outcome matches the spec's expect line."
+            full = "`expect pass` is met when every selected invariant holds in every interleaving; `expect violation a, b` when exactly those invariants are violated."
+            tags = ["expectation"]
+        case SARIFReporter.specErrorRule:
+            short = "The spec loads and compiles."
+            full = "The spec (and its imports) parses, resolves and compiles into a model."
+            tags = ["spec"]
+        default:
+            if let inv = Invariant(rawValue: id) {
+                full = inv.help
+                tags = ["invariant", "built-in"]
+            } else {
+                full = help ?? "User invariant declared in the spec."
+                tags = ["invariant", "user"]
+            }
+            short = SARIFReporter.withoutCitation(full)
+        }
+        return [
+            "id": id,
+            "shortDescription": ["text": short],
+            "fullDescription": ["text": full],
+            "help": ["text": full],
+            "defaultConfiguration": ["level": "error"],
+            "properties": ["tags": tags],
+        ]
+    }
+
+    /// The help sentence without its trailing reference, e.g. ` (§4 inv. 4).` → `.`.
+    static func withoutCitation(_ s: String) -> String {
+        guard s.hasSuffix(")."), let open = s.range(of: " (", options: .backwards) else { return s }
+        return String(s[..<open.lowerBound]) + "."
+    }
+
+    func specProperties(_ r: CheckResult) -> [String: Any] {
+        var d: [String: Any] = [
+            "spec": r.spec,
+            "verdict": r.verdict.rawValue,
+            "distinct_states": r.stats.distinctStates,
+            "transitions": r.stats.transitions,
+            "depth": r.stats.depth,
+        ]
+        if let s = r.scenario { d["scenario"] = s }
+        if let e = r.expectation { d["expectation"] = ReportSupport.describe(e) }
+        if let m = r.expectationMet { d["expectation_met"] = m }
+        if let l = r.limit { d["limit"] = l }
+        return d
+    }
+
+    static func isSemanticVersion(_ v: String) -> Bool {
+        let core = v.split(separator: "-", maxSplits: 1).first.map(String.init) ?? v
+        let parts = core.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+    }
+}
