@@ -47,7 +47,7 @@ public struct Compiler {
             throw DiagnosticError([Diagnostic(spec.geometry?.location ?? top, "the hstate of geometry '\(g.name)' is a contiguous size, not a page-table level: it serves the Z3 obligations only",
                 hint: "use `hgm-check prove` for this geometry, or pick an hstate that is a level for a scenario")])
         }
-        let w = try World.from(spec.world, at: top, geometry: g)
+        let w = try World.from(spec.world, at: spec.worldLocation ?? top, geometry: g)
         var c = Compiler(m: Model(path: spec.main.path, scenario: spec.main.scenario, geometry: g, world: w,
                                   expectation: spec.main.expectation, expectationLocation: spec.main.expectationLocation),
                          spec: spec, g: g)
@@ -123,8 +123,8 @@ public struct Compiler {
         if main.threads.count > 8 { throw fail(main.threads[8].location, "at most 8 threads are supported") }
         var seen: [String: SourceLocation] = [:]
         for t in main.threads {
-            if let prev = seen[t.name] { throw fail(t.location, "thread '\(t.name)' is already declared at \(prev.description)") }
-            seen[t.name] = t.location
+            if let prev = seen[t.name] { throw fail(t.nameLocation, "thread '\(t.name)' is already declared at \(prev.description)") }
+            seen[t.name] = t.nameLocation
             guard let proc = spec.procs[t.proc] else {
                 throw fail(t.location, "unknown procedure '\(t.proc)'", didYouMean(t.proc, spec.procs.keys))
             }
@@ -218,7 +218,7 @@ public struct Compiler {
         switch st.kind {
         case .assign(let name, let e):
             if isGlobalName(name) {
-                throw fail(st.location, "cannot assign to '\(name)': it names a \(globalKind(name)), not a local variable")
+                throw fail(st.location, "cannot assign to '\(name)': it names a \(globalKind(name) ?? "global"), not a local variable")
             }
             let slot: Int32
             if let v = s.vars[name] { slot = v } else { slot = alloc("\(s.proc).\(name)"); s.vars[name] = slot }
@@ -434,7 +434,7 @@ public struct Compiler {
             }
             let candidates = Array(s.vars.keys) + m.world.vmas.map(\.name) + m.world.mms + m.world.locks.map(\.name)
                 + ["PAGE", "PAGE_SIZE", "HPAGE_SIZE", "NULL", "true", "false"] + Array(Compiler.errnos.keys)
-                + g.treeLevels.map { "\($0.name)_SIZE" }
+                + g.treeLevels.map { "\($0.name)_SIZE" } + (0..<m.world.pageCount).map { "P\($0)" }
             throw fail(e.location, invariant ? "unknown name '\(n)' in an invariant" : "unknown name '\(n)'",
                        didYouMean(n, candidates) ?? (invariant ? "invariants see pages (P0...), VMAs, constants and state functions" : "a local is declared by assigning to it"))
         case .unary(let op, let x):

@@ -95,6 +95,7 @@ public struct Geometry: Sendable {
                     throw DiagnosticError([Diagnostic(e.location, "level \(name) needs 'shift = N'")])
                 }
                 guard s >= 10 && s <= 48 else { throw DiagnosticError([Diagnostic(a.location, "shift \(s) is outside 10...48")]) }
+                if levels.count >= 8 { throw DiagnosticError([Diagnostic(e.location, "at most 8 levels are supported")]) }
                 if let last = levels.last, s >= last.shift {
                     throw DiagnosticError([Diagnostic(a.location, "levels must be listed largest first: shift \(s) follows \(last.shift)")])
                 }
@@ -151,6 +152,9 @@ public struct Geometry: Sendable {
         } else {
             throw DiagnosticError([Diagnostic(hloc, "hstate 2^\(hs) is not the size of any level",
                 hint: "levels: " + levels.map { "\($0.name) 2^\($0.shift)" }.joined(separator: ", "))])
+        }
+        if g.treeLevels.count > 6 {
+            throw DiagnosticError([Diagnostic(decl.location, "the hugepage's tree has \(g.treeLevels.count) levels; at most 6 are supported")])
         }
         g.contiguous = contiguous
         g.hstateShifts = hstates.isEmpty ? [hs] : Array(Set(hstates + [hs])).sorted(by: >)

@@ -125,6 +125,7 @@ public struct World: Sendable {
         }
         w.isize = isizeGiven ?? w.hugepages
         if w.mms.isEmpty { w.mms = ["M0"] }
+        if vmaEntries.count > 4 { throw fail(vmaEntries[4].0.location, "at most 4 VMAs are supported") }
         var start = 0
         for (e, n) in vmaEntries {
             var v = VMA(name: n, mm: 0, pgoff: 0, pages: w.hugepages, start: start, shared: true, hgm: false,
@@ -133,7 +134,9 @@ public struct World: Sendable {
                 switch a.key {
                 case "mm":
                     guard case .ident(let m)? = a.value, let i = w.mms.firstIndex(of: m) else {
-                        throw fail(a.location, "unknown mm", didYouMean(String(describing: a.value), w.mms))
+                        var given = "?"
+                        if case .ident(let m)? = a.value { given = m }
+                        throw fail(a.location, "unknown mm '\(given)'", didYouMean(given, w.mms) ?? "declare it: mm \(given)")
                     }
                     v.mm = i
                 case "pgoff": v.pgoff = try intAttr(a, 0...7)
@@ -157,9 +160,10 @@ public struct World: Sendable {
             w.vmas.append(v)
         }
         if w.vmas.isEmpty { throw fail(fallback, "the world needs at least one vma", "e.g. vma V0 shared hgm") }
-        if w.vmas.count > 4 { throw fail(fallback, "at most 4 VMAs are supported") }
-        for p in w.hwpoison.union(w.notMigratable) where p >= w.pageCount {
-            throw fail(fallback, "page \(p) does not exist (the world has \(w.pageCount) pages)")
+        for e in entries where e.kind == "page" {
+            if let n = e.name, let p = Int(n), p >= w.pageCount {
+                throw fail(e.location, "page \(p) does not exist (the world has \(w.pageCount) pages: P0..P\(w.pageCount - 1))")
+            }
         }
         return w
     }

@@ -20,6 +20,11 @@ import HGMSpec
 ///   expected to hold. When a search stopped at a limit, an invariant it could not decide is
 ///   an `<error type="incomplete">` with the limit's reason, not a failure; a violation found
 ///   before the limit still decides its invariant.
+/// - One `<testcase>` per Z3 obligation (`classname` = the spec's classname, `.obligations.`
+///   and the geometry): a failure when it gave a result other than the one it is meant to
+///   give (a counterexample, or a proof where a counterexample was expected), an error when
+///   Z3 said unknown; `time` is the obligation's solver time. A spec without threads
+///   (`searched == false`) has only these.
 /// - Spec load errors (the `errors` of the CLI) become one more suite, `spec-errors`, with an
 ///   `<error type="spec-error">` testcase per error.
 ///
@@ -29,9 +34,9 @@ import HGMSpec
 /// expected-violated invariants, or — for a result with neither — every built-in invariant,
 /// which overstates what a spec with a narrower `check` line proved.
 ///
-/// Timing: a suite's `time` is the search's `stats.seconds`; the search checks every
-/// invariant at once, so each testcase gets an equal share (the shares add up to the suite's
-/// time, as dashboards expect). `timestamp` (UTC, no zone, as the schema requires) and
+/// Timing: a suite's `time` is the search's `stats.seconds` plus the obligations' solver
+/// time; the search checks every invariant at once, so each invariant testcase gets an equal
+/// share of the search time (the testcases add up to the suite's time, as dashboards expect). `timestamp` (UTC, no zone, as the schema requires) and
 /// `hostname` are fixed when the reporter is created, so one reporter renders the same
 /// results byte for byte the same.
 public struct JUnitReporter {
@@ -68,24 +73,33 @@ public struct JUnitReporter {
 
     func suite(_ r: CheckResult, id: Int, package: String, checked: [String]?) -> String {
         let outcomes = ReportSupport.outcomes(r, checked: checked)
+        let problems = r.obligations.map(ReportSupport.obligationProblem)
         let failures = outcomes.filter { if case .failed = $0.status { true } else { false } }.count
+            + problems.filter { $0?.undecided == false }.count
         let errors = outcomes.filter { if case .undecided = $0.status { true } else { false } }.count
-        let share = outcomes.isEmpty ? 0 : r.stats.seconds / Double(outcomes.count)
+            + problems.filter { $0?.undecided == true }.count
+        let searchSeconds = r.searched ? r.stats.seconds : 0
+        let share = outcomes.isEmpty ? 0 : searchSeconds / Double(outcomes.count)
+        let suiteSeconds = searchSeconds + r.obligations.reduce(0) { $0 + max(0, $1.seconds) }
         let classname = JUnitReporter.classname(r.spec)
 
         var props: [(String, String)] = [("spec", r.spec)]
         if let s = r.scenario { props.append(("scenario", s)) }
+        props.append(("searched", String(r.searched)))
         props.append(("verdict", r.verdict.rawValue))
         if let e = r.expectation { props.append(("expectation", ReportSupport.describe(e))) }
         if let m = r.expectationMet { props.append(("expectation_met", String(m))) }
         if let l = r.limit { props.append(("limit", l)) }
-        props += [("distinct_states", String(r.stats.distinctStates)), ("transitions", String(r.stats.transitions)),
-                  ("depth", String(r.stats.depth)), ("state_bytes", String(r.stats.stateBytes))]
+        if r.searched {
+            props += [("distinct_states", String(r.stats.distinctStates)), ("transitions", String(r.stats.transitions)),
+                      ("depth", String(r.stats.depth)), ("state_bytes", String(r.stats.stateBytes))]
+        }
+        props.append(("obligations", String(r.obligations.count)))
 
         var out = "  <testsuite" + attrs([
             ("name", r.spec), ("package", package), ("id", String(id)),
-            ("tests", String(outcomes.count)), ("failures", String(failures)), ("errors", String(errors)),
-            ("skipped", "0"), ("time", ReportSupport.decimal(r.stats.seconds)),
+            ("tests", String(outcomes.count + r.obligations.count)), ("failures", String(failures)), ("errors", String(errors)),
+            ("skipped", "0"), ("time", ReportSupport.decimal(suiteSeconds)),
             ("timestamp", JUnitReporter.timestampText(timestamp)), ("hostname", hostname),
         ]) + ">\n"
         out += "    <properties>\n"
@@ -102,17 +116,30 @@ public struct JUnitReporter {
                 if let e = r.expectation { body += "expectation: \(ReportSupport.describe(e))\n" }
                 else if o.violation != nil { body += "expectation: none (every invariant is expected to hold)\n" }
                 body += "found: \(ReportSupport.found(r))\n"
-                out += head + ">\n      <failure" + attrs([("type", type), ("message", message)]) + ">"
-                    + JUnitReporter.escapeText(body) + "</failure>\n    </testcase>\n"
+                out += head + ">\n" + problem("failure", type: type, message: message, body: body) + "    </testcase>\n"
             case .undecided(let type, let message):
-                out += head + ">\n      <error" + attrs([("type", type), ("message", message)]) + ">"
-                    + JUnitReporter.escapeText(message + "\n") + "</error>\n    </testcase>\n"
+                out += head + ">\n" + problem("error", type: type, message: message, body: message + "\n") + "    </testcase>\n"
+            }
+        }
+        for (o, p) in zip(r.obligations, problems) {
+            let head = "    <testcase" + attrs([("name", o.name), ("classname", "\(classname).obligations.\(o.geometry)"),
+                                                 ("time", ReportSupport.decimal(o.seconds))])
+            if let p {
+                out += head + ">\n" + problem(p.undecided ? "error" : "failure", type: p.type, message: p.message,
+                                              body: ReportSupport.obligationText(o)) + "    </testcase>\n"
+            } else {
+                out += head + "/>\n"
             }
         }
         out += "    <system-out>" + JUnitReporter.escapeText(summary(r)) + "</system-out>\n"
         out += "    <system-err></system-err>\n"
         out += "  </testsuite>\n"
         return out
+    }
+
+    /// A `<failure>` or `<error>` element with its text.
+    func problem(_ element: String, type: String, message: String, body: String) -> String {
+        "      <\(element)" + attrs([("type", type), ("message", message)]) + ">" + JUnitReporter.escapeText(body) + "</\(element)>\n"
     }
 
     func errorSuite(_ errors: [String], id: Int, package: String) -> String {
@@ -127,8 +154,7 @@ public struct JUnitReporter {
             out += "    <testcase" + attrs([("name", file.map { "load \($0)" } ?? "spec error \(i + 1)"),
                                             ("classname", file.map(JUnitReporter.classname) ?? "spec-errors"),
                                             ("time", "0.000")]) + ">\n"
-            out += "      <error" + attrs([("type", "spec-error"), ("message", ReportSupport.firstLine(e))]) + ">"
-                + JUnitReporter.escapeText(e + "\n") + "</error>\n    </testcase>\n"
+            out += problem("error", type: "spec-error", message: ReportSupport.firstLine(e), body: e + "\n") + "    </testcase>\n"
         }
         out += "    <system-out></system-out>\n    <system-err></system-err>\n  </testsuite>\n"
         return out
@@ -143,7 +169,14 @@ public struct JUnitReporter {
             let met = r.expectationMet.map { $0 ? "met" : "NOT MET" } ?? "undecided (search incomplete)"
             out += "expectation: \(ReportSupport.describe(e)) — \(met)\n"
         }
-        out += "states: \(r.stats.distinctStates) distinct, \(r.stats.transitions) transitions, depth \(r.stats.depth)\n"
+        if r.searched {
+            out += "states: \(r.stats.distinctStates) distinct, \(r.stats.transitions) transitions, depth \(r.stats.depth)\n"
+        } else {
+            out += "no scenario (no threads): only obligations\n"
+        }
+        if !r.obligations.isEmpty {
+            out += "obligations: \(r.obligations.count), \(r.obligations.filter(\.ok).count) as expected\n"
+        }
         let expected = ReportSupport.expectedViolations(r)
         for v in r.violations {
             out += "\nVIOLATION \(v.invariant)\(expected.contains(v.invariant) ? " (expected)" : "")\n"

@@ -98,7 +98,9 @@ enum ReportSupport {
         return names.sorted()
     }
 
+    /// Empty for a result that was not searched (a spec without threads has only obligations).
     static func outcomes(_ r: CheckResult, checked: [String]?) -> [InvariantOutcome] {
+        guard r.searched else { return [] }
         let expected = expectedViolations(r)
         var byName: [String: ViolationReport] = [:]
         for v in r.violations where byName[v.invariant] == nil { byName[v.invariant] = v }
@@ -125,6 +127,26 @@ enum ReportSupport {
             }
             return InvariantOutcome(invariant: name, expectedViolated: wantViolated, violation: v, status: status)
         }
+    }
+
+    /// An obligation's verdict against what it is meant to give: nil when it gave that;
+    /// otherwise whether it is undecided (Z3 said unknown) and a one-line message.
+    static func obligationProblem(_ o: ObligationEntry) -> (undecided: Bool, type: String, message: String)? {
+        if o.ok { return nil }
+        if o.result == "unknown" {
+            return (true, "unknown", "\(o.name) (\(o.geometry)): Z3 gave no answer: \(o.reason ?? "unknown")")
+        }
+        let type = o.result == "counterexample" ? "counterexample" : "unexpected-\(o.result)"
+        return (false, type, "\(o.name) (\(o.geometry)): expected \(o.expected), got \(o.result)")
+    }
+
+    /// An obligation as plain text: what it states, and the values of a counterexample.
+    static func obligationText(_ o: ObligationEntry) -> String {
+        var out = "\(o.name) (\(o.geometry), family \(o.family)): \(o.summary)\n"
+        out += "result: \(o.result), expected: \(o.expected)\n"
+        if let r = o.reason { out += "reason: \(r)\n" }
+        for (k, v) in (o.values ?? [:]).sorted(by: { $0.key < $1.key }) { out += "  \(k) = \(v)\n" }
+        return out
     }
 
     /// A violation as plain text: message, trace length, one line per step (number, thread,

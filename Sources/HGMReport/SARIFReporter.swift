@@ -21,10 +21,14 @@ import HGMSpec
 /// - One `expectation` result per result whose `expect` line was not met
 ///   (`expectationMet == false`), located at line 1 of the spec: `CheckResult` does not carry
 ///   the `expect` line's location.
+/// - One `obligation` result per Z3 obligation that did not give what it is meant to
+///   (`error`; `warning` when Z3 said unknown), at line 1 of the spec: `ObligationEntry` has
+///   no source location.
 /// - One `spec-error` result per spec load error, at the error's `file:line:col`.
 /// - Searches stopped by a limit are `warning` tool-execution notifications in
 ///   `invocations[0]`; `executionSuccessful` is false only when a spec failed to load.
-/// - `run.properties.specs` summarizes every result (verdict, expectation, search size).
+/// - `run.properties.specs` summarizes every result (verdict, expectation, search size,
+///   obligations).
 ///
 /// Paths become URI references: `.` and `dir/..` segments removed lexically, percent-encoded,
 /// relative paths kept relative (to the directory the check ran in), absolute ones as
@@ -63,6 +67,22 @@ public struct SARIFReporter {
                     "message": ["text": text],
                     "locations": [location(file: r.spec, line: 1, column: nil)],
                     "properties": specProperties(r),
+                ])
+            }
+            for o in r.obligations {
+                guard let p = ReportSupport.obligationProblem(o) else { continue }
+                ruleIDs.insert(SARIFReporter.obligationRule)
+                var props: [String: Any] = ["spec": r.spec, "name": o.name, "geometry": o.geometry, "family": o.family,
+                                            "result": o.result, "expected": o.expected]
+                if let v = o.values { props["values"] = v }
+                if let reason = o.reason { props["reason"] = reason }
+                sarifResults.append([
+                    "ruleId": SARIFReporter.obligationRule,
+                    "level": p.undecided ? "warning" : "error",
+                    "message": ["text": "\(p.message): \(o.summary)"
+                        + (o.values.map { v in "; " + v.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") } ?? "")],
+                    "locations": [location(file: r.spec, line: 1, column: nil)],
+                    "properties": props,
                 ])
             }
             if let l = r.limit {
@@ -113,6 +133,7 @@ public struct SARIFReporter {
 
     static let expectationRule = "expectation"
     static let specErrorRule = "spec-error"
+    static let obligationRule = "obligation"
 
     // MARK: pieces
 
@@ -183,6 +204,10 @@ public struct SARIFReporter {
             short = "The outcome matches the spec's expect line."
             full = "`expect pass` is met when every selected invariant holds in every interleaving; `expect violation a, b` when exactly those invariants are violated."
             tags = ["expectation"]
+        case SARIFReporter.obligationRule:
+            short = "A Z3 obligation gives what it is meant to."
+            full = "Each arithmetic obligation (generated from the spec's geometry, or a prove block) is proved, or gives a certified counterexample when it is meant to (counter-width figures, `expect counterexample` claims); unknown (a Z3 timeout or error) is never taken as proved."
+            tags = ["obligation", "z3"]
         case SARIFReporter.specErrorRule:
             short = "The spec loads and compiles."
             full = "The spec (and its imports) parses, resolves and compiles into a model."
@@ -217,10 +242,16 @@ public struct SARIFReporter {
         var d: [String: Any] = [
             "spec": r.spec,
             "verdict": r.verdict.rawValue,
-            "distinct_states": r.stats.distinctStates,
-            "transitions": r.stats.transitions,
-            "depth": r.stats.depth,
+            "searched": r.searched,
+            "obligations": r.obligations.map { o in
+                ["name": o.name, "geometry": o.geometry, "family": o.family, "result": o.result, "expected": o.expected]
+            },
         ]
+        if r.searched {
+            d["distinct_states"] = r.stats.distinctStates
+            d["transitions"] = r.stats.transitions
+            d["depth"] = r.stats.depth
+        }
         if let s = r.scenario { d["scenario"] = s }
         if let e = r.expectation { d["expectation"] = ReportSupport.describe(e) }
         if let m = r.expectationMet { d["expectation_met"] = m }

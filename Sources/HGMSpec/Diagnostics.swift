@@ -24,7 +24,10 @@ public struct Diagnostic: Error, Sendable, Hashable {
     public func rendered(sources: SourceMap) -> String {
         var out = "\(location.description): error: \(message)"
         if let text = sources.line(location.file, location.line) {
-            out += "\n  \(text)\n  " + String(repeating: " ", count: max(0, location.column - 1)) + "^"
+            // Columns count UTF-8 bytes; the caret is placed under the character there.
+            let prefix = Array(text.utf8).prefix(max(0, location.column - 1))
+            let width = String(decoding: prefix, as: UTF8.self).count
+            out += "\n  \(text)\n  " + String(repeating: " ", count: width) + "^"
         }
         if let hint { out += "\n  hint: \(hint)" }
         return out
@@ -53,7 +56,7 @@ public final class SourceMap: @unchecked Sendable {
 /// The nearest of `candidates` to `name` by edit distance, if close enough to be a likely typo.
 public func nearestName(_ name: String, in candidates: some Sequence<String>) -> String? {
     var best: (String, Int)?
-    for c in candidates {
+    for c in Set(candidates).sorted() {      // sorted: ties resolve the same way every run
         let d = editDistance(name.lowercased(), c.lowercased())
         if best == nil || d < best!.1 { best = (c, d) }
     }
@@ -61,20 +64,23 @@ public func nearestName(_ name: String, in candidates: some Sequence<String>) ->
     return c
 }
 
+/// Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of
+/// two neighbouring letters each cost 1 (so `vam` is one edit from `vma`).
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var prev = Array(0...b.count)
-    var cur = prev
+    var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { d[i][0] = i }
+    for j in 0...b.count { d[0][j] = j }
     for i in 1...a.count {
-        cur[0] = i
         for j in 1...b.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            let cost = a[i - 1] == b[j - 1] ? 0 : 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
         }
-        swap(&prev, &cur)
     }
-    return prev[b.count]
+    return d[a.count][b.count]
 }
 
 /// "did you mean ...?" for an unknown name, or nil.

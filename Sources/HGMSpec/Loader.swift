@@ -9,6 +9,8 @@ public struct LoadedSpec: Sendable {
     /// The geometry and world may come from the main file or an import.
     public var geometry: GeometryDecl?
     public var world: [Entry]?
+    /// The `world` keyword of the block in use.
+    public var worldLocation: SourceLocation?
     public var lockOrder: [NamedLocation]?
     /// Prove blocks of the main file and of every import.
     public var proves: [ProveDecl] = []
@@ -21,25 +23,29 @@ public struct SpecLoader {
 
     public func load(path: String) throws(DiagnosticError) -> LoadedSpec {
         let main = try parse(path: path, from: nil)
+        let mainKey = SpecLoader.key(path)
         var procs: [String: ProcDecl] = [:]
         var geometry: GeometryDecl? = nil
         var world: [Entry]? = nil
+        var worldLoc: SourceLocation? = nil
         var order: [NamedLocation]? = nil
         var proves: [ProveDecl] = []
-        var visiting: Set<String> = [path]
+        var visiting: Set<String> = [mainKey]
         var loaded: Set<String> = []
         func include(_ f: SpecFile) throws(DiagnosticError) {
             for imp in f.imports {
                 let p = resolve(imp.path, relativeTo: f.path)
-                if visiting.contains(p) {
+                let k = SpecLoader.key(p)
+                if visiting.contains(k) {
                     throw DiagnosticError([Diagnostic(imp.location, "import cycle: '\(imp.path)' imports this file back")])
                 }
-                if loaded.contains(p) { continue }
-                visiting.insert(p)
+                if loaded.contains(k) { continue }
+                if visiting.count > 32 { throw DiagnosticError([Diagnostic(imp.location, "imports nest too deeply")]) }
+                visiting.insert(k)
                 let g = try parse(path: p, from: imp.location)
                 try include(g)
-                visiting.remove(p)
-                loaded.insert(p)
+                visiting.remove(k)
+                loaded.insert(k)
                 for proc in g.procs {
                     if let prev = procs[proc.name], !proc.isOverride {
                         throw DiagnosticError([Diagnostic(proc.location, "procedure '\(proc.name)' is already defined at \(prev.location.description)",
@@ -49,7 +55,7 @@ public struct SpecLoader {
                 }
                 proves += g.proves
                 if let gg = g.geometry { geometry = gg }
-                if let w = g.world { world = w }
+                if let w = g.world { world = w; worldLoc = g.worldLocation }
                 if let o = g.lockOrder { order = o }
             }
         }
@@ -71,15 +77,21 @@ public struct SpecLoader {
             procs[proc.name] = proc
         }
         if let g = main.geometry { geometry = g }
-        if let w = main.world { world = w }
+        if let w = main.world { world = w; worldLoc = main.worldLocation }
         if let o = main.lockOrder { order = o }
-        return LoadedSpec(main: main, procs: procs, geometry: geometry, world: world, lockOrder: order, proves: proves + main.proves)
+        return LoadedSpec(main: main, procs: procs, geometry: geometry, world: world, worldLocation: worldLoc, lockOrder: order, proves: proves + main.proves)
+    }
+
+    /// A file's identity for cycle detection: its absolute, standardized path.
+    static func key(_ p: String) -> String {
+        let abs = p.hasPrefix("/") ? p : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(p)
+        return ((abs as NSString).standardizingPath as NSString).resolvingSymlinksInPath
     }
 
     func resolve(_ p: String, relativeTo file: String) -> String {
         if p.hasPrefix("/") { return p }
         let dir = (file as NSString).deletingLastPathComponent
-        return ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(p)
+        return (((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(p) as NSString).standardizingPath
     }
 
     func parse(path: String, from: SourceLocation?) throws(DiagnosticError) -> SpecFile {

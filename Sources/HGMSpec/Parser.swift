@@ -1,6 +1,6 @@
 import Foundation
 
-/// Recursive-descent parser for spec files. Stops at the first error, which carries
+/// Recursive-descent parser for spec files (C operator precedence). Stops at the first error, which carries
 /// `file:line:col` and a hint.
 public struct Parser {
     var tokens: [Token]
@@ -137,13 +137,14 @@ public struct Parser {
                 f.procs.append(try parseProc(isOverride: isOverride, at: t.location))
             case "thread":
                 _ = next()
+                let nameLoc = loc
                 let name = try ident("a thread name")
                 try expect("=", "after the thread name")
                 let ploc = loc
                 let proc = try ident("a procedure to run")
                 try expect("(", "after the procedure name")
                 let args = try parseArgs()
-                f.threads.append(ThreadDecl(name: name, proc: proc, args: args, location: ploc))
+                f.threads.append(ThreadDecl(name: name, proc: proc, args: args, location: ploc, nameLocation: nameLoc))
             case "check":
                 _ = next()
                 f.checkLocation = t.location
@@ -380,7 +381,7 @@ public struct Parser {
                 throw err("a while loop needs a bound: 'while COND bound N { ... }'", hint: "state the most iterations the kernel loop can take in this scenario; exceeding it is reported as loop-bound")
             }
             _ = next()
-            guard case .int(let b) = tok.kind, b > 0 else { throw err("expected a positive loop bound, found \(describe(tok))") }
+            guard case .int(let b) = tok.kind, b > 0, b <= 1_000_000 else { throw err("expected a loop bound in 1...1000000, found \(describe(tok))") }
             _ = next()
             return S(.whileLoop(cond, bound: b, try parseBlock()))
         case "return":
@@ -432,10 +433,20 @@ public struct Parser {
     // MARK: - Expressions (C precedence)
 
     static let binaryLevels: [[String]] = [
-        ["||"], ["&&"], ["==", "!="], ["<", "<=", ">", ">="], ["|"], ["^"], ["&"], ["<<", ">>"], ["+", "-"], ["*", "/", "%"],
+        ["||"], ["&&"], ["|"], ["^"], ["&"], ["==", "!="], ["<", "<=", ">", ">="], ["<<", ">>"], ["+", "-"], ["*", "/", "%"],
     ]
 
-    public mutating func parseExpr() throws(DiagnosticError) -> Expr { try parseBinary(0) }
+    /// Terms left in the current top-level expression (long expressions are refused so
+    /// that no later recursion over them can exhaust the stack).
+    var exprBudget = 0
+    var exprNesting = 0
+
+    public mutating func parseExpr() throws(DiagnosticError) -> Expr {
+        if exprNesting == 0 { exprBudget = 150 }
+        exprNesting += 1
+        defer { exprNesting -= 1 }
+        return try parseBinary(0)
+    }
 
     mutating func parseBinary(_ level: Int) throws(DiagnosticError) -> Expr {
         if level == Parser.binaryLevels.count { return try parseUnary() }
@@ -473,6 +484,8 @@ public struct Parser {
     }
 
     mutating func parsePrimary() throws(DiagnosticError) -> Expr {
+        exprBudget -= 1
+        if exprBudget < 0 { throw err("expression is too long (more than 150 terms)", hint: "split it with local variables") }
         let t = next()
         let l = t.location
         switch t.kind {

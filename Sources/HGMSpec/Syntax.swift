@@ -89,7 +89,9 @@ public struct ThreadDecl: Sendable {
     public var name: String
     public var proc: String
     public var args: [Expr]
+    /// Where the procedure is named; `nameLocation` is the thread's own name.
     public var location: SourceLocation
+    public var nameLocation: SourceLocation
 }
 
 public struct NamedLocation: Sendable {
