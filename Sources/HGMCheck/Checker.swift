@@ -16,7 +16,8 @@ public enum Checker {
         CheckResult(spec: spec.main.path, scenario: spec.main.scenario, verdict: .holds, violations: [],
                     stats: SearchStats(distinctStates: 0, transitions: 0, depth: 0, seconds: 0, statesPerSecond: 0,
                                        peakMemoryBytes: 0, visitedBytesPerState: 0, stateBytes: 0),
-                    limit: nil, expectation: spec.main.expectation, expectationMet: nil, searched: false)
+                    limit: nil, expectation: spec.main.expectation, expectationMet: nil, searched: false,
+                    checked: [], expectationLocation: spec.main.expectationLocation?.description)
     }
 
     /// True when the spec has a scenario to explore (at least one thread).
@@ -59,9 +60,12 @@ public enum Checker {
         let outcome = BreadthFirstSearch(machine: machine, limits: limits, observer: observer).run()
         let violations = TraceBuilder(machine: machine).reports(for: outcome.findings)
         let verdict: Verdict = !violations.isEmpty ? .violated : outcome.limit != nil ? .incomplete : .holds
-        return CheckResult(spec: model.path, scenario: model.scenario, verdict: verdict, violations: violations,
-                           stats: outcome.stats, limit: outcome.limit, expectation: model.expectation,
-                           expectationMet: expectationMet(model.expectation, verdict: verdict, violations: violations, complete: outcome.limit == nil))
+        var r = CheckResult(spec: model.path, scenario: model.scenario, verdict: verdict, violations: violations,
+                            stats: outcome.stats, limit: outcome.limit, expectation: model.expectation,
+                            expectationMet: expectationMet(model.expectation, verdict: verdict, violations: violations, complete: outcome.limit == nil))
+        r.checked = (model.enabled.map(\.rawValue) + model.userInvariants.map(\.name)).sorted()
+        r.expectationLocation = model.expectationLocation?.description
+        return r
     }
 
     /// `expect pass` is met by *holds*; `expect violation a, b` by exactly those invariants

@@ -73,6 +73,10 @@ public struct CheckResult: Sendable {
     public var obligations: [ObligationEntry] = []
     /// False for a spec without threads: only its obligations were discharged.
     public var searched = true
+    /// The invariants the search checked (built-in and user), sorted.
+    public var checked: [String] = []
+    /// Where the spec states its expectation (`expect ...`), as file:line:col.
+    public var expectationLocation: String?
 }
 
 /// Limits of one search; reaching any gives an *incomplete* verdict, never *holds*.

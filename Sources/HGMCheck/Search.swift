@@ -16,7 +16,7 @@ public struct Finding: Sendable {
 /// 64-bit fingerprints only; whole states live only in the two frontier queues. A violation
 /// is recorded once per invariant, at the smallest depth (so its trace is shortest), and the
 /// search goes on past it, so later consequences (a use-after-free after an unlocked free)
-/// are found too; only a model error (a broken spec) stops a path.
+/// are found too; only a model error (a broken spec) or a use-after-free (undefined behaviour) stops a path.
 public struct BreadthFirstSearch {
     public let machine: Machine
     public var limits: SearchLimits
@@ -56,15 +56,14 @@ public struct BreadthFirstSearch {
             findings.append(Finding(id: id, depth: d, stateFP: fp, thread: t, choice: c))
         }
 
-        let modelErrorID = Machine.id(.modelError)
         let (s0, v0, _) = m.initialState()
         s0.withUnsafeBufferPointer { b in
             let p = b.baseAddress!
             let fp = fingerprint(p, stride)
             _ = visited.insert(fp)
-            if v0 >= 0 { record(v0, 0, fp, -1, 0); if v0 == modelErrorID { return } }
+            if v0 >= 0 { record(v0, 0, fp, -1, 0); if Machine.stopsPath(v0) { return } }
             let v = m.checkState(UnsafeMutablePointer(mutating: p))
-            if v >= 0 { record(v, 0, fp, -1, 0); if v == modelErrorID { return } }
+            if v >= 0 { record(v, 0, fp, -1, 0); if Machine.stopsPath(v) { return } }
             cur.append(p)
         }
 
@@ -85,14 +84,14 @@ public struct BreadthFirstSearch {
                         let v = m.step(scratch, t, choice: c)
                         transitions += 1
                         if v >= 0 { record(v, depth + 1, fingerprint(s, stride), t, c) }
-                        if v != modelErrorID {
+                        if !Machine.stopsPath(v) {
                             let fp = fingerprint(scratch, stride)
                             if visited.insert(fp) {
                                 var v2 = m.checkState(scratch, skip: seen)
                                 var broken = false
                                 while v2 >= 0 {
                                     record(v2, depth + 1, fp, -1, 0)
-                                    broken = broken || v2 == modelErrorID
+                                    broken = broken || Machine.stopsPath(v2)
                                     v2 = m.checkState(scratch, skip: seen)
                                 }
                                 if !broken { next.append(scratch) }

@@ -23,7 +23,6 @@ public struct TraceBuilder {
         var parent: [UInt64: (UInt64, Int, Int)] = [:]
         var remaining = targets
         var out: [UInt64: [Move]] = [:]
-        let modelErrorID = Machine.id(.modelError)
         let (s0, v0, _) = m.initialState()
         let fp0 = s0.withUnsafeBufferPointer { fingerprint($0.baseAddress!, stride) }
         func path(_ fp: UInt64) -> [Move] {
@@ -33,7 +32,7 @@ public struct TraceBuilder {
             return moves.reversed()
         }
         if remaining.remove(fp0) != nil { out[fp0] = [] }
-        if v0 == modelErrorID { return out }
+        if Machine.stopsPath(v0) { return out }
         var cur: [[Word]] = [s0]
         var depth = 0
         parent.reserveCapacity(1024)
@@ -48,13 +47,13 @@ public struct TraceBuilder {
                         for c in 0..<m.choices(sp, t) {
                             scratch.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: sp, count: stride) }
                             let v = scratch.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, t, choice: c) }
-                            if v == modelErrorID { continue }
+                            if Machine.stopsPath(v) { continue }
                             let nfp = scratch.withUnsafeBufferPointer { fingerprint($0.baseAddress!, stride) }
                             if nfp == fp0 || parent[nfp] != nil { continue }
                             parent[nfp] = (fp, t, c)
                             if remaining.remove(nfp) != nil { out[nfp] = path(nfp) }
                             let bad = scratch.withUnsafeMutableBufferPointer { m.checkState($0.baseAddress!) }
-                            if bad != modelErrorID { next.append(scratch) }
+                            if !Machine.stopsPath(bad) { next.append(scratch) }
                         }
                     }
                 }

@@ -124,6 +124,10 @@ public final class Machine {
     }
 
     public static func id(_ inv: Invariant) -> Int32 { Int32(Invariant.allCases.firstIndex(of: inv)!) }
+    static let stopIDs = (id(.modelError), id(.useAfterFree))
+    /// Violations after which a path is not explored further: a model error (the spec is
+    /// broken) and a use-after-free (the kernel's behaviour is undefined from there).
+    @inline(__always) public static func stopsPath(_ v: Int32) -> Bool { v == stopIDs.0 || v == stopIDs.1 }
     public func name(ofViolation id: Int32) -> String {
         let i = Int(id)
         return i < builtinCount ? Invariant.allCases[i].rawValue : model.userInvariants[i - builtinCount].name

@@ -72,4 +72,28 @@ public struct JSONReporter {
         let data = try! JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self) + "\n"
     }
+
+    struct DiffSide: Encodable {
+        var spec: String
+        var verdict: String
+        var distinctStates: Int
+        var transitions: Int
+        var seconds: Double
+    }
+    struct DiffReport: Encodable {
+        var base: DiffSide
+        var head: DiffSide
+        var entries: [DiffEntry]
+        var regressions: Int
+    }
+
+    /// A locking-scheme comparison.
+    public func renderDiff(_ d: DiffResult) -> String {
+        func side(_ r: CheckResult) -> DiffSide {
+            DiffSide(spec: r.spec, verdict: r.verdict.rawValue, distinctStates: r.stats.distinctStates, transitions: r.stats.transitions, seconds: r.stats.seconds)
+        }
+        let obj = object(DiffReport(base: side(d.base), head: side(d.head), entries: d.entries, regressions: d.regressions.count))
+        let data = try! JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
 }

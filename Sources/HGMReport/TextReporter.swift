@@ -89,4 +89,82 @@ public struct TextReporter {
     func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
         s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
     }
+
+    /// What a result got, in the words of an expectation.
+    public static func got(_ r: CheckResult) -> String {
+        var parts: [String] = []
+        if r.searched {
+            switch r.verdict {
+            case .holds: parts.append("pass")
+            case .incomplete: parts.append("incomplete")
+            case .violated: parts.append("violation " + r.violations.map(\.invariant).sorted().joined(separator: ", "))
+            }
+        }
+        let bad = r.obligations.filter { !$0.ok }
+        if !r.obligations.isEmpty { parts.append(bad.isEmpty ? "\(r.obligations.count) obligations ok" : "\(bad.count) obligation(s) failed") }
+        return parts.joined(separator: "; ")
+    }
+
+    /// The gate's summary table, then the full report of every spec that missed.
+    public func renderGate(_ results: [CheckResult], skipped: [String]) -> String {
+        func expected(_ r: CheckResult) -> String {
+            guard let e = r.expectation else { return r.searched ? "-" : "obligations ok" }
+            switch e {
+            case .pass: return "pass"
+            case .violations(let n): return "violation " + n.sorted().joined(separator: ", ")
+            }
+        }
+        let rows = results.map { r -> [String] in
+            let ok = (r.searched ? r.expectationMet == true : true) && r.obligations.allSatisfy(\.ok)
+            return [r.spec, expected(r), TextReporter.got(r), r.searched ? String(r.stats.distinctStates) : "-",
+                    String(format: "%.3f", r.stats.seconds + r.obligations.reduce(0) { $0 + $1.seconds }), ok ? paint("ok", "32") : paint("MISMATCH", "31;1")]
+        }
+        let header = ["SPEC", "EXPECTED", "GOT", "STATES", "SECONDS", ""]
+        var widths = header.map(\.count)
+        for row in rows { for (i, c) in row.enumerated() where i < 5 { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i < 5 ? pad(c, widths[i], right: i == 3 || i == 4) : c }.joined(separator: "  ")
+        }
+        var out = line(header) + "\n"
+        for row in rows { out += line(row) + "\n" }
+        let missed = results.filter { !((($0.searched ? $0.expectationMet == true : true)) && $0.obligations.allSatisfy(\.ok)) }
+        out += "gate: \(results.count) spec\(results.count == 1 ? "" : "s"), \(results.count - missed.count) as expected, \(missed.count) not"
+            + (skipped.isEmpty ? "" : "; \(skipped.count) librar\(skipped.count == 1 ? "y" : "ies") skipped") + "\n"
+        for r in missed { out += "\n" + render(r) }
+        return out
+    }
+
+    /// A locking-scheme comparison: per invariant and obligation, then HEAD's
+    /// counterexamples for what it newly breaks.
+    public func renderDiff(_ d: DiffResult) -> String {
+        var out = "diff \(d.base.spec) -> \(d.head.spec)" + (d.base.scenario.map { "  (\($0))" } ?? "") + "\n"
+        out += "  state space: base \(d.base.stats.distinctStates) states, head \(d.head.stats.distinctStates) states\n"
+        let order: [DiffEntry.Change] = [.newlyViolated, .fixed, .undecided, .unchanged]
+        for c in order {
+            let es = d.entries.filter { $0.change == c }
+            if es.isEmpty { continue }
+            if c == .unchanged {
+                let inv = es.filter { $0.kind == "invariant" }, obl = es.filter { $0.kind == "obligation" }
+                if !inv.isEmpty { out += "  unchanged: " + inv.map { "\($0.name) (\($0.head))" }.joined(separator: ", ") + "\n" }
+                if !obl.isEmpty { out += "  unchanged: \(obl.count) obligation(s)\n" }
+                continue
+            }
+            for e in es {
+                let label = c == .newlyViolated ? paint("holds -> violated", "31;1") : c == .fixed ? paint("violated -> holds", "32") : "undecided (\(e.base) -> \(e.head))"
+                out += "  \(label)  \(e.kind) \(e.name)\n"
+                if let v = e.values { out += "      " + v.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + "\n" }
+            }
+        }
+        let regs = d.regressions
+        out += regs.isEmpty ? "  no regressions: HEAD breaks nothing BASE satisfied\n" : "  \(regs.count) regression(s); HEAD's counterexamples follow\n"
+        for e in regs {
+            guard let v = e.counterexample else { continue }
+            var one = d.head
+            one.violations = [v]
+            one.expectation = nil
+            one.obligations = []
+            out += "\n" + render(one)
+        }
+        return out
+    }
 }

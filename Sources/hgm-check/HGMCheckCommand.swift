@@ -21,7 +21,7 @@ struct HGMCheckCommand: ParsableCommand {
             counterexample, 2 a usage or spec error, 3 incomplete (a limit was reached) or unknown (Z3).
             """,
         version: "hgm-check 0.1.0 (Z3 \(Z3Version.string))",
-        subcommands: [Check.self, Prove.self],
+        subcommands: [Check.self, Prove.self, Gate.self, Diff.self],
         defaultSubcommand: nil)
 
     static func main() {
@@ -44,7 +44,25 @@ struct HGMCheckCommand: ParsableCommand {
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, junit, sarif
+}
+
+/// `--format` and `--output`, shared by every command.
+struct ReportOptions: ParsableArguments {
+    @Option(help: "Report format: text, json, junit or sarif.")
+    var format: OutputFormat = .text
+    @Option(help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    /// Writes the report; a file that cannot be written is a usage error (exit 2).
+    func emit(_ text: String) throws {
+        guard let output else { print(text, terminator: ""); return }
+        do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
+            FileHandle.standardError.write(Data("error: cannot write '\(output)': \(error.localizedDescription)\n".utf8))
+            throw ExitCode(Exit.usage)
+        }
+    }
+    var color: Bool { output == nil && useColor() }
 }
 
 struct Limits: ParsableArguments {
@@ -92,13 +110,13 @@ func loadSpecs(_ paths: [String], sources: SourceMap, errors: inout [String]) ->
     for p in paths {
         switch Result(catching: { () throws(DiagnosticError) -> LoadedSpec in try Checker.parse(path: p, sources: sources) }) {
         case .success(let s): out.append(s)
-        case .failure(let e): report(e, sources: sources, errors: &errors)
+        case .failure(let e): reportDiagnostics(e, sources: sources, errors: &errors)
         }
     }
     return out
 }
 
-func report(_ e: DiagnosticError, sources: SourceMap, errors: inout [String]) {
+func reportDiagnostics(_ e: DiagnosticError, sources: SourceMap, errors: inout [String]) {
     let text = e.diagnostics.map { $0.rendered(sources: sources) }.joined(separator: "\n")
     FileHandle.standardError.write(Data((text + "\n").utf8))
     errors.append(text)
@@ -106,131 +124,3 @@ func report(_ e: DiagnosticError, sources: SourceMap, errors: inout [String]) {
 
 func useColor() -> Bool { isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
 
-struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Explore every interleaving of each spec's scenario, check its invariants, and discharge its Z3 obligations.",
-        discussion: "With no SPEC, checks the RFC v2 baseline scenario, \(Check.defaultSpec). A spec without threads has only obligations.")
-
-    static let defaultSpec = "Specs/rfc-v2-baseline.hgm"
-
-    @Argument(help: "Spec files (.hgm).")
-    var specs: [String] = []
-    @Option(help: "Report format: text or json.")
-    var format: OutputFormat = .text
-    @OptionGroup var limits: Limits
-    @OptionGroup var z3: Z3Options
-    @Flag(help: "Skip the Z3 obligations (explicit search only).")
-    var noProve = false
-
-    func run() throws {
-        let paths = specs.isEmpty ? [Check.defaultSpec] : specs
-        if specs.isEmpty && !FileManager.default.fileExists(atPath: Check.defaultSpec) {
-            FileHandle.standardError.write(Data("error: no SPEC given and the default \(Check.defaultSpec) is not here; run from the repository root or name a spec\n".utf8))
-            throw ExitCode(Exit.usage)
-        }
-        let sources = SourceMap()
-        var results: [CheckResult] = []
-        var errors: [String] = []
-        let tty = isatty(2) != 0
-        for spec in loadSpecs(paths, sources: sources, errors: &errors) {
-            var result: CheckResult
-            if Checker.hasScenario(spec) {
-                switch Result(catching: { () throws(DiagnosticError) -> HGMModel.Model in try Compiler.compile(spec) }) {
-                case .success(let model):
-                    let progress = tty ? Progress() : nil
-                    result = Checker.check(model, limits: limits.search, observer: progress)
-                    progress?.done()
-                case .failure(let e):
-                    report(e, sources: sources, errors: &errors)
-                    continue
-                }
-            } else {
-                result = Checker.obligationsOnlyResult(spec)
-            }
-            if !noProve {
-                switch Result(catching: { () throws(DiagnosticError) -> [ArithmeticObligation] in try Checker.obligations(spec) }) {
-                case .success(let obs): result.obligations = Checker.prove(obs, timeoutMs: z3.z3Timeout)
-                case .failure(let e):
-                    report(e, sources: sources, errors: &errors)
-                    continue
-                }
-            }
-            results.append(result)
-        }
-        switch format {
-        case .text:
-            let rep = TextReporter(color: useColor())
-            print(results.map(rep.render).joined(separator: "\n"), terminator: "")
-        case .json:
-            print(JSONReporter().render(results, errors: errors), terminator: "")
-        }
-        let obligations = results.flatMap(\.obligations)
-        let code: Int32 = !errors.isEmpty ? Exit.usage
-            : results.contains { $0.verdict == .violated } || obligations.contains { !$0.ok && $0.result != "unknown" } ? Exit.violated
-            : results.contains { $0.verdict == .incomplete } || obligations.contains { $0.result == "unknown" } ? Exit.incomplete : Exit.holds
-        if code != 0 { throw ExitCode(code) }
-    }
-}
-
-struct Prove: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Discharge each spec's Z3 obligations: the families generated from its geometry and its prove blocks.",
-        discussion: """
-            Exit codes: 0 every obligation gave what it is meant to (proved; or a certified \
-            counterexample for the counter-width figures and `expect counterexample` claims), \
-            1 a counterexample (or a proof where a counterexample was expected), 2 a usage or \
-            spec error, 3 unknown (a Z3 timeout or error; never reported as proved).
-            """)
-
-    @Argument(help: "Spec files (.hgm); default: every geometry in Specs/geometries.")
-    var specs: [String] = []
-    @Option(help: "Report format: text or json.")
-    var format: OutputFormat = .text
-    @OptionGroup var z3: Z3Options
-    @Flag(help: "Only the spec's prove blocks, not the generated families.")
-    var onlyBlocks = false
-
-    static let defaultDir = "Specs/geometries"
-
-    func run() throws {
-        var paths = specs
-        if paths.isEmpty {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: Prove.defaultDir)) ?? []
-            paths = files.filter { $0.hasSuffix(".hgm") }.sorted().map { "\(Prove.defaultDir)/\($0)" }
-            if paths.isEmpty {
-                FileHandle.standardError.write(Data("error: no SPEC given and no geometries in \(Prove.defaultDir); run from the repository root or name a spec\n".utf8))
-                throw ExitCode(Exit.usage)
-            }
-        }
-        let sources = SourceMap()
-        var errors: [String] = []
-        var results: [(spec: String, obligations: [ObligationEntry])] = []
-        let started = Date()
-        for spec in loadSpecs(paths, sources: sources, errors: &errors) {
-            switch Result(catching: { () throws(DiagnosticError) -> [ArithmeticObligation] in try Checker.obligations(spec, generated: !onlyBlocks) }) {
-            case .success(let obs): results.append((spec.main.path, Checker.prove(obs, timeoutMs: z3.z3Timeout)))
-            case .failure(let e): report(e, sources: sources, errors: &errors)
-            }
-        }
-        switch format {
-        case .text:
-            let rep = TextReporter(color: useColor())
-            for r in results {
-                print("\(r.spec)")
-                print(rep.renderObligations(r.obligations), terminator: "")
-            }
-            let all = results.flatMap(\.obligations)
-            if results.count > 1, let slow = all.max(by: { $0.seconds < $1.seconds }) {
-                print(String(format: "all: %d obligations, %.3f s of solver time, %.3f s wall clock (2 threads), slowest %.3f s (%@: %@)", all.count,
-                             all.reduce(0) { $0 + $1.seconds }, Date().timeIntervalSince(started), slow.seconds, slow.geometry, slow.name))
-            }
-        case .json:
-            print(JSONReporter().renderProve(results, errors: errors), terminator: "")
-        }
-        let all = results.flatMap(\.obligations)
-        let code: Int32 = !errors.isEmpty ? Exit.usage
-            : all.contains { !$0.ok && $0.result != "unknown" } ? Exit.violated
-            : all.contains { $0.result == "unknown" } ? Exit.incomplete : Exit.holds
-        if code != 0 { throw ExitCode(code) }
-    }
-}

@@ -141,6 +141,12 @@ struct ValidationUnavailable: Error {}
 /// Returns the validator's complaints, empty when valid.
 func jsonSchemaErrors(_ json: String, schema: String, validatorClass: String,
                       file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+    try jsonSchemaErrors([json], schema: schema, validatorClass: validatorClass, file: file, line: line)[0]
+}
+
+/// Validates several documents in one Python run; one list of complaints per document.
+func jsonSchemaErrors(_ docs: [String], schema: String, validatorClass: String,
+                      file: StaticString = #filePath, line: UInt = #line) throws -> [[String]] {
     try requireFile(schema, "JSON schema", file: file, line: line)
     guard let python = which("python3") else {
         XCTFail("python3 not found on PATH: needed to validate against \(schema) (install python3 and `pip install jsonschema`)", file: file, line: line)
@@ -153,18 +159,21 @@ func jsonSchemaErrors(_ json: String, schema: String, validatorClass: String,
         except ImportError:
             print("MISSING-JSONSCHEMA"); sys.exit(3)
         schema = json.load(open(sys.argv[1], encoding="utf-8"))
-        doc = json.load(open(sys.argv[2], encoding="utf-8"))
-        cls = getattr(jsonschema, sys.argv[3])
+        cls = getattr(jsonschema, sys.argv[2])
         cls.check_schema(schema)
         v = cls(schema, format_checker=cls.FORMAT_CHECKER)
-        errs = sorted(v.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-        for e in errs:
-            print("/".join(map(str, e.absolute_path)) + ": " + e.message[:500])
-        sys.exit(1 if errs else 0)
+        bad = False
+        for i, path in enumerate(sys.argv[3:]):
+            doc = json.load(open(path, encoding="utf-8"))
+            for e in sorted(v.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+                bad = True
+                msg = ("/".join(map(str, e.absolute_path)) + ": " + e.message[:500]).replace("\\n", " ")
+                print(f"{i}\t{msg}")
+        sys.exit(1 if bad else 0)
         """
-    let doc = try temporaryFile(json, suffix: ".json")
-    defer { try? FileManager.default.removeItem(atPath: doc) }
-    let run = try runTool(python, ["-c", script, schema, doc, validatorClass])
+    let paths = try docs.map { try temporaryFile($0, suffix: ".json") }
+    defer { for p in paths { try? FileManager.default.removeItem(atPath: p) } }
+    let run = try runTool(python, ["-c", script, schema, validatorClass] + paths)
     if run.output.contains("MISSING-JSONSCHEMA") {
         XCTFail("Python module jsonschema is missing: `pip install jsonschema` (4.x)", file: file, line: line)
         throw ValidationUnavailable()
@@ -173,7 +182,14 @@ func jsonSchemaErrors(_ json: String, schema: String, validatorClass: String,
         XCTFail("the jsonschema run failed (status \(run.status)):\n\(run.output)", file: file, line: line)
         throw ValidationUnavailable()
     }
-    return run.status == 0 ? [] : run.output.split(separator: "\n").map(String.init)
+    var out = Array(repeating: [String](), count: docs.count)
+    for l in run.output.split(separator: "\n") {
+        let parts = l.split(separator: "\t", maxSplits: 1)
+        if parts.count == 2, let i = Int(parts[0]), out.indices.contains(i) { out[i].append(String(parts[1])) }
+        else { out[0].append(String(l)) }
+    }
+    if run.status == 1 && out.allSatisfy(\.isEmpty) { out[0].append(run.output) }
+    return out
 }
 
 /// Validates a JUnit document with `xmllint --schema` against `shared/schemas/junit.xsd`.

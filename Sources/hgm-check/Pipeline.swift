@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import HGMCheck
+import HGMModel
+import HGMReport
+import HGMSpec
+
+/// The steps every command shares: load specs, run one spec (search and obligations),
+/// render results in the chosen format.
+enum Pipeline {
+    /// Search (when the spec has threads) and obligations (unless `noProve`).
+    static func run(_ spec: LoadedSpec, limits: SearchLimits, z3Timeout: UInt32, noProve: Bool,
+                    observer: SearchObserver? = nil) -> Result<CheckResult, DiagnosticError> {
+        var result: CheckResult
+        if Checker.hasScenario(spec) {
+            switch Result(catching: { () throws(DiagnosticError) -> HGMModel.Model in try Compiler.compile(spec) }) {
+            case .success(let model): result = Checker.check(model, limits: limits, observer: observer)
+            case .failure(let e): return .failure(e)
+            }
+        } else {
+            result = Checker.obligationsOnlyResult(spec)
+        }
+        if !noProve {
+            switch Result(catching: { () throws(DiagnosticError) -> [ArithmeticObligation] in try Checker.obligations(spec) }) {
+            case .success(let obs): result.obligations = Checker.prove(obs, timeoutMs: z3Timeout)
+            case .failure(let e): return .failure(e)
+            }
+        }
+        return .success(result)
+    }
+
+    /// Renders check-style results in any format.
+    static func render(_ results: [CheckResult], errors: [String], options: ReportOptions) -> String {
+        switch options.format {
+        case .text:
+            let rep = TextReporter(color: options.color)
+            return results.map(rep.render).joined(separator: "\n")
+        case .json:
+            return JSONReporter().render(results, errors: errors)
+        case .junit:
+            let checked = Dictionary(results.map { ($0.spec, $0.checked) }, uniquingKeysWith: { a, _ in a })
+            return JUnitReporter().render(results, checked: checked, errors: errors)
+        case .sarif:
+            return SARIFReporter().render(results, toolVersion: hgmCheckVersion, errors: errors)
+        }
+    }
+
+    /// Exit code of check-style results: 2 errors, 1 a violation or a failed obligation,
+    /// 3 incomplete or unknown, 0 otherwise.
+    static func exitCode(_ results: [CheckResult], errors: [String]) -> Int32 {
+        let obligations = results.flatMap(\.obligations)
+        return !errors.isEmpty ? Exit.usage
+            : results.contains { $0.verdict == .violated } || obligations.contains { !$0.ok && $0.result != "unknown" } ? Exit.violated
+            : results.contains { $0.verdict == .incomplete } || obligations.contains { $0.result == "unknown" } ? Exit.incomplete : Exit.holds
+    }
+}
+
+let hgmCheckVersion = "0.1.0"
