@@ -278,3 +278,123 @@ final class ProveCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("did you mean 'PMD_SIZE'?"), r.stderr)
     }
 }
+
+func tempDir() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hgm-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// Timing fields vary from run to run; everything else must not.
+func maskTiming(_ s: String) -> String {
+    var out = s
+    for key in ["seconds", "states_per_second", "peak_memory_bytes", "total_seconds", "slowest_seconds", "time", "timestamp"] {
+        out = out.replacingOccurrences(of: "\"\(key)\" : [0-9.e+-]+", with: "\"\(key)\" : 0", options: .regularExpression)
+        out = out.replacingOccurrences(of: "\(key)=\"[^\"]*\"", with: "\(key)=\"0\"", options: .regularExpression)
+    }
+    return out
+}
+
+final class GateAndDiffTests: XCTestCase {
+    func testGatePassesOnTheInvariantSpecs() throws {
+        let r = try hgmCheck(["gate", "--no-prove", "Specs/invariants", "Specs/scenarios"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("SPEC"))
+        XCTAssertTrue(r.stdout.contains("Specs/invariants/ptl-held.hgm"))
+        XCTAssertTrue(r.stdout.contains("as expected, 0 not"), r.stdout)
+    }
+
+    func testGateFailsOnAMissedExpectation() throws {
+        let dir = try tempDir()
+        let spec = dir.appendingPathComponent("wrong.hgm")
+        try """
+            import "\(packageRoot.path)/Specs/lib/rfc-v2.hgm"
+            import "\(packageRoot.path)/Specs/lib/small-world.hgm"
+            thread A = uffd_continue(V0, V0.start, PAGE)
+            expect violation mapcount
+            """.write(to: spec, atomically: true, encoding: .utf8)
+        let r = try hgmCheck(["gate", "--no-prove", dir.path])
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("MISMATCH"))
+        XCTAssertTrue(r.stdout.contains("expectation: violation mapcount — NOT MET"), r.stdout)
+        let j = try hgmCheck(["gate", "--no-prove", "--format", "junit", dir.path])
+        XCTAssertEqual(j.status, 1)
+        XCTAssertTrue(j.stdout.contains("<testsuites"), j.stdout)
+    }
+
+    func testGateBadInputExits2() throws {
+        let empty = try tempDir()
+        let r1 = try hgmCheck(["gate", empty.path])
+        XCTAssertEqual(r1.status, 2)
+        XCTAssertTrue(r1.stderr.contains("no specs"), r1.stderr)
+        XCTAssertEqual(try hgmCheck(["gate", "/no/such/folder"]).status, 2)
+        let dir = try tempDir()
+        try """
+            import "\(packageRoot.path)/Specs/lib/rfc-v2.hgm"
+            import "\(packageRoot.path)/Specs/lib/small-world.hgm"
+            thread A = uffd_continue(V0, V0.start, PAGE)
+            """.write(to: dir.appendingPathComponent("noexpect.hgm"), atomically: true, encoding: .utf8)
+        let r2 = try hgmCheck(["gate", dir.path])
+        XCTAssertEqual(r2.status, 2)
+        XCTAssertTrue(r2.stderr.contains("no expectation"), r2.stderr)
+        let dir3 = try tempDir()
+        try Data([0xff, 0xfe, 0x00, 0x41]).write(to: dir3.appendingPathComponent("binary.hgm"))
+        try FileManager.default.createDirectory(at: dir3.appendingPathComponent("folder.hgm"), withIntermediateDirectories: true)
+        let r3 = try hgmCheck(["gate", dir3.path])
+        XCTAssertEqual(r3.status, 2)
+        XCTAssertTrue(r3.stderr.contains("not UTF-8"), r3.stderr)
+        XCTAssertFalse(r3.stderr.contains("Fatal error"))
+    }
+
+    func testDiffReportsRegressionsWithHeadsCounterexample() throws {
+        let r = try hgmCheck(["diff", "--no-prove", "--format", "json", "Specs/scenarios/collapse-continue-2m.hgm", "Specs/changes/collapse-read-lock.hgm"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let j = try XCTUnwrap(r.json)
+        XCTAssertGreaterThan(j["regressions"] as? Int ?? 0, 0)
+        let entries = try XCTUnwrap(j["entries"] as? [[String: Any]])
+        let uaf = try XCTUnwrap(entries.first { $0["name"] as? String == "use-after-free" })
+        XCTAssertEqual(uaf["change"] as? String, "holds -> violated")
+        XCTAssertNotNil((uaf["counterexample"] as? [String: Any])?["trace"])
+        XCTAssertNotNil((j["base"] as? [String: Any])?["distinct_states"])
+        XCTAssertNotNil((j["head"] as? [String: Any])?["distinct_states"])
+        let t = try hgmCheck(["diff", "--no-prove", "Specs/scenarios/collapse-continue-2m.hgm", "Specs/changes/collapse-read-lock.hgm"])
+        XCTAssertTrue(t.stdout.contains("holds -> violated  invariant use-after-free"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("VIOLATION use-after-free"))
+    }
+
+    func testDiffWithoutRegressionExits0() throws {
+        let r = try hgmCheck(["diff", "--no-prove", "Specs/scenarios/collapse-continue-2m.hgm", "Specs/changes/continue-without-fault-mutex.hgm"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("no regressions"))
+    }
+
+    func testDiffRefusesDifferentScenarios() throws {
+        let r = try hgmCheck(["diff", "Specs/scenarios/truncate-fault.hgm", "Specs/scenarios/collapse-continue-2m.hgm"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("different scenarios"), r.stderr)
+    }
+
+    func testReportsAreDeterministicApartFromTiming() throws {
+        for format in ["json", "text", "junit", "sarif"] {
+            let a = try hgmCheck(["check", "--format", format, "Specs/races/collapse-read-lock.hgm", "Specs/invariants/deadlock-recursive-read.hgm"])
+            let b = try hgmCheck(["check", "--format", format, "Specs/races/collapse-read-lock.hgm", "Specs/invariants/deadlock-recursive-read.hgm"])
+            if format == "text" {
+                let strip = { (s: String) in s.split(separator: "\n").filter { !$0.contains("states:") && !$0.contains("obligations (") }.joined(separator: "\n") }
+                XCTAssertEqual(strip(a.stdout), strip(b.stdout), format)
+            } else {
+                XCTAssertEqual(maskTiming(a.stdout), maskTiming(b.stdout), format)
+            }
+        }
+    }
+
+    func testOutputFileOption() throws {
+        let dir = try tempDir()
+        let out = dir.appendingPathComponent("r.json")
+        let r = try hgmCheck(["check", "--no-prove", "--format", "json", "--output", out.path, "Specs/invariants/ptl-held.hgm"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, "")
+        let text = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(text.contains("\"verdict\" : \"violated\""))
+        XCTAssertEqual(try hgmCheck(["check", "--output", "/no/such/dir/x.json", "Specs/invariants/ptl-held.hgm"]).status, 2)
+    }
+}
