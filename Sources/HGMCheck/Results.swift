@@ -34,6 +34,8 @@ public struct SearchStats: Codable, Sendable {
     public var seconds: Double
     public var statesPerSecond: Double
     public var peakMemoryBytes: Int
+    /// The whole process's peak resident set (getrusage), for comparison.
+    public var processPeakRSSBytes: Int = 0
     /// Bytes of the visited set divided by distinct states.
     public var visitedBytesPerState: Double
     public var stateBytes: Int

@@ -130,7 +130,11 @@ public struct BreadthFirstSearch {
                                 statesPerSecond: secs > 0 ? Double(visited.count) / secs : 0, peakMemoryBytes: peak,
                                 visitedBytesPerState: visited.count > 0 ? Double(visited.bytes) / Double(visited.count) : 0,
                                 stateBytes: stride * 4)
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        var st = stats
+        st.processPeakRSSBytes = Int(usage.ru_maxrss) * 1024
         findings.sort { ($0.depth, $0.id) < ($1.depth, $1.id) }
-        return Outcome(findings: findings, stats: stats, limit: limit)
+        return Outcome(findings: findings, stats: st, limit: limit)
     }
 }

@@ -75,9 +75,9 @@ public struct TextReporter {
         }
         out += renderObligations(r.obligations)
         let st = r.stats
-        out += String(format: "  states: %d distinct, %d transitions, depth %d, %.3f s, %.0f states/s, peak search memory %.1f MiB (%.1f bytes/state visited)\n",
+        out += String(format: "  states: %d distinct, %d transitions, depth %d, %.3f s, %.0f states/s, peak search memory %.1f MiB (%.1f bytes/state visited), process peak RSS %.1f MiB\n",
                       st.distinctStates, st.transitions, st.depth, st.seconds, st.statesPerSecond,
-                      Double(st.peakMemoryBytes) / 1048576, st.visitedBytesPerState)
+                      Double(st.peakMemoryBytes) / 1048576, st.visitedBytesPerState, Double(st.processPeakRSSBytes) / 1048576)
         return out
     }
 
