@@ -45,7 +45,8 @@ public enum Checker {
         }
         return ObligationEntry(name: o.obligation.name, geometry: o.obligation.geometry, family: o.obligation.family.rawValue,
                                result: result, expected: o.obligation.expectation == .holds ? "proved" : "counterexample",
-                               values: values, reason: reason, summary: o.obligation.summary, seconds: o.seconds)
+                               values: values, reason: reason, summary: o.obligation.summary, location: o.obligation.location,
+                               seconds: o.seconds)
     }
 
     /// Parses the spec (and its imports) and compiles it into a model.

@@ -39,9 +39,11 @@ public enum ProveBlocks {
             let claims = try p.claims.map { e throws(DiagnosticError) in try t.boolean(e) }
             let concl: ObligationTerm = claims.count == 1 ? claims[0] : .and(claims)
             let claim: ObligationTerm = hyps.isEmpty ? concl : .implies(hyps.count == 1 ? hyps[0] : .and(hyps), concl)
-            out.append(ArithmeticObligation(name: "prove." + p.name, geometry: og.name, family: .user,
-                                            summary: "prove block at \(p.location.description)", claim: claim,
-                                            expectation: p.expectCounterexample ? .fails : .holds))
+            var o = ArithmeticObligation(name: "prove." + p.name, geometry: og.name, family: .user,
+                                         summary: "prove block at \(p.location.description)", claim: claim,
+                                         expectation: p.expectCounterexample ? .fails : .holds)
+            o.location = p.location.description
+            out.append(o)
         }
         return out
     }

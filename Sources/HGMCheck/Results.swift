@@ -56,6 +56,8 @@ public struct ObligationEntry: Codable, Sendable {
     /// Why the result is unknown (timeout, Z3 error, uncertified model).
     public var reason: String?
     public var summary: String
+    /// The prove block's file:line:col; nil for generated obligations.
+    public var location: String?
     public var seconds: Double
     public var ok: Bool { result == expected }
 }

@@ -28,17 +28,17 @@ import HGMSpec
 /// - Spec load errors (the `errors` of the CLI) become one more suite, `spec-errors`, with an
 ///   `<error type="spec-error">` testcase per error.
 ///
-/// Which invariants get a testcase: those in `checked[spec]` plus every violated or
-/// expected-violated one. `CheckResult` does not record the set a spec selected
-/// (`check all` or `check a, b`), so without `checked` the reporter reports the violated and
-/// expected-violated invariants, or — for a result with neither — every built-in invariant,
-/// which overstates what a spec with a narrower `check` line proved.
+/// Which invariants get a testcase: those the search checked (`CheckResult.checked`: the
+/// built-in invariants the spec's `check` line selects and its user invariants) plus every
+/// violated or expected-violated one. A result with an empty `checked` (built by hand) falls
+/// back to the violated and expected-violated invariants, or — with neither — every built-in
+/// invariant.
 ///
 /// Timing: a suite's `time` is the search's `stats.seconds` plus the obligations' solver
 /// time; the search checks every invariant at once, so each invariant testcase gets an equal
-/// share of the search time (the testcases add up to the suite's time, as dashboards expect). `timestamp` (UTC, no zone, as the schema requires) and
-/// `hostname` are fixed when the reporter is created, so one reporter renders the same
-/// results byte for byte the same.
+/// share of the search time (the testcases add up to the suite's time, as dashboards
+/// expect). `timestamp` (UTC, no zone, as the schema requires) and `hostname` are fixed when
+/// the reporter is created, so one reporter renders the same results byte for byte the same.
 public struct JUnitReporter {
     /// When the checks ran; written to every suite's `timestamp`.
     public var timestamp: Date
@@ -54,15 +54,16 @@ public struct JUnitReporter {
     /// - Parameters:
     ///   - results: one testsuite each, in order.
     ///   - suiteName: the `package` of every suite (the schema gives `<testsuites>` no name).
-    ///   - checked: spec path (as in `CheckResult.spec`) → the invariants the spec checks:
-    ///     its selected built-in invariants and its user invariants. Specs missing from the
-    ///     map get the fallback described on the type.
+    ///   - checked: spec path (as in `CheckResult.spec`) → the invariants to report for it,
+    ///     overriding the result's own `checked` list (which is the default and normally right).
     ///   - errors: spec load errors, as the CLI renders them (`file:line:col: error: ...`).
     public func render(_ results: [CheckResult], suiteName: String = "hgm-check",
                        checked: [String: [String]] = [:], errors: [String] = []) -> String {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
-        for (i, r) in results.enumerated() {
-            out += suite(r, id: i, package: suiteName, checked: checked[r.spec])
+        for (i, result) in results.enumerated() {
+            var r = result
+            if let c = checked[r.spec] { r.checked = c }
+            out += suite(r, id: i, package: suiteName)
         }
         if !errors.isEmpty { out += errorSuite(errors, id: results.count, package: suiteName) }
         out += "</testsuites>\n"
@@ -71,8 +72,8 @@ public struct JUnitReporter {
 
     // MARK: suites
 
-    func suite(_ r: CheckResult, id: Int, package: String, checked: [String]?) -> String {
-        let outcomes = ReportSupport.outcomes(r, checked: checked)
+    func suite(_ r: CheckResult, id: Int, package: String) -> String {
+        let outcomes = ReportSupport.outcomes(r)
         let problems = r.obligations.map(ReportSupport.obligationProblem)
         let failures = outcomes.filter { if case .failed = $0.status { true } else { false } }.count
             + problems.filter { $0?.undecided == false }.count

@@ -86,26 +86,25 @@ enum ReportSupport {
         var status: Status
     }
 
-    /// The invariants to report for `r`: `checked` (when known) plus every violated invariant
-    /// and every invariant the expectation names, sorted by name. Without `checked` the
-    /// result alone cannot tell which built-in invariants the spec selected (`check ...`), so
-    /// the reporters fall back to the violated and expected invariants, or to every built-in
-    /// invariant when there are none of those (a spec that holds).
-    static func reportedInvariants(_ r: CheckResult, checked: [String]?) -> [String] {
+    /// The invariants to report for `r`: those its search checked (`CheckResult.checked`)
+    /// plus every violated invariant and every invariant the expectation names, sorted by
+    /// name. A result that does not list its checked set (one built by hand) falls back to
+    /// the violated and expected invariants, or to every built-in invariant when there are
+    /// none of those, which may overstate what a spec with a narrower `check` line proved.
+    static func reportedInvariants(_ r: CheckResult) -> [String] {
         var names = Set(r.violations.map(\.invariant)).union(expectedViolations(r))
-        if let checked { names.formUnion(checked) }
+        if !r.checked.isEmpty { names.formUnion(r.checked) }
         else if names.isEmpty { names.formUnion(Invariant.allCases.map(\.rawValue)) }
         return names.sorted()
     }
 
-    /// Empty for a result that was not searched (a spec without threads has only obligations).
-    static func outcomes(_ r: CheckResult, checked: [String]?) -> [InvariantOutcome] {
+    static func outcomes(_ r: CheckResult) -> [InvariantOutcome] {
         guard r.searched else { return [] }
         let expected = expectedViolations(r)
         var byName: [String: ViolationReport] = [:]
         for v in r.violations where byName[v.invariant] == nil { byName[v.invariant] = v }
         let complete = r.limit == nil
-        return reportedInvariants(r, checked: checked).map { name in
+        return reportedInvariants(r).map { name in
             let v = byName[name]
             let wantViolated = expected.contains(name)
             let status: InvariantOutcome.Status

@@ -19,8 +19,8 @@ import HGMSpec
 ///   `expect` line names is still reported, with an `inSource` suppression that cites the
 ///   expectation, so viewers can tell a demonstrated bug from a regression.
 /// - One `expectation` result per result whose `expect` line was not met
-///   (`expectationMet == false`), located at line 1 of the spec: `CheckResult` does not carry
-///   the `expect` line's location.
+///   (`expectationMet == false`), located at that line (`CheckResult.expectationLocation`;
+///   line 1 of the spec when it is not known).
 /// - One `obligation` result per Z3 obligation that did not give what it is meant to
 ///   (`error`; `warning` when Z3 said unknown), at line 1 of the spec: `ObligationEntry` has
 ///   no source location.
@@ -65,7 +65,7 @@ public struct SARIFReporter {
                     "ruleId": SARIFReporter.expectationRule,
                     "level": "error",
                     "message": ["text": text],
-                    "locations": [location(file: r.spec, line: 1, column: nil)],
+                    "locations": [expectationLocation(r)],
                     "properties": specProperties(r),
                 ])
             }
@@ -81,7 +81,8 @@ public struct SARIFReporter {
                     "level": p.undecided ? "warning" : "error",
                     "message": ["text": "\(p.message): \(o.summary)"
                         + (o.values.map { v in "; " + v.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") } ?? "")],
-                    "locations": [location(file: r.spec, line: 1, column: nil)],
+                    "locations": [o.location.map(ReportSupport.position).flatMap { p in p.line.map { location(file: p.file, line: $0, column: p.column) } }
+                                  ?? location(file: r.spec, line: 1, column: nil)],
                     "properties": props,
                 ])
             }
@@ -184,6 +185,14 @@ public struct SARIFReporter {
     static func threads(_ trace: [TraceStep]) -> [String] {
         var seen = Set<String>()
         return trace.map(\.thread).filter { seen.insert($0).inserted }
+    }
+
+    /// The spec's `expect` line, or line 1 of the spec when the result does not say where it is.
+    func expectationLocation(_ r: CheckResult) -> [String: Any] {
+        if let l = r.expectationLocation.map(ReportSupport.position), l.line != nil {
+            return location(file: l.file, line: l.line, column: l.column)
+        }
+        return location(file: r.spec, line: 1, column: nil)
     }
 
     func location(file: String, line: Int?, column: Int?) -> [String: Any] {

@@ -38,8 +38,7 @@ enum Pipeline {
         case .json:
             return JSONReporter().render(results, errors: errors)
         case .junit:
-            let checked = Dictionary(results.map { ($0.spec, $0.checked) }, uniquingKeysWith: { a, _ in a })
-            return JUnitReporter().render(results, checked: checked, errors: errors)
+            return JUnitReporter().render(results, errors: errors)
         case .sarif:
             return SARIFReporter().render(results, toolVersion: hgmCheckVersion, errors: errors)
         }

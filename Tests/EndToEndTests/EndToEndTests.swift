@@ -42,13 +42,17 @@ func hgmCheck(_ args: [String], cwd: URL = packageRoot, env: [String: String] = 
     return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: r, as: UTF8.self))
 }
 
-/// Every scenario spec under Specs/ (libraries in Specs/lib are imported, not run).
+/// Every spec under Specs/ with something to check: threads or prove blocks. Libraries and
+/// override files (neither) are imported or diffed, not run — the same rule as `gate`.
 func allSpecs() throws -> [String] {
     let specs = packageRoot.appendingPathComponent("Specs")
     let e = FileManager.default.enumerator(atPath: specs.path)!
     var out: [String] = []
     while let f = e.nextObject() as? String {
-        if f.hasSuffix(".hgm") && !f.hasPrefix("lib/") { out.append("Specs/" + f) }
+        guard f.hasSuffix(".hgm") else { continue }
+        let text = try String(contentsOf: specs.appendingPathComponent(f), encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        if lines.contains(where: { $0.hasPrefix("thread ") || $0.hasPrefix("prove ") }) { out.append("Specs/" + f) }
     }
     return out.sorted()
 }

@@ -39,7 +39,7 @@ final class JUnitReporterTests: XCTestCase {
     func attr(_ e: XMLElement, _ name: String) -> String? { e.attribute(forName: name)?.stringValue }
 
     func testValidAgainstTheJUnitSchema() throws {
-        let xml = reporter.render(try Fixture.all(), checked: [Fixture.holds: ["deadlock", "truncation"]], errors: [Fixture.loadError])
+        let xml = reporter.render(try Fixture.all(), errors: [Fixture.loadError])
         let errors = try junitSchemaErrors(xml)
         XCTAssertEqual(errors, [], "JUnit output is not valid against junit.xsd:\n" + errors.joined(separator: "\n") + "\n" + xml)
         XCTAssertEqual(try junitSchemaErrors(reporter.render([])), [])
@@ -76,9 +76,11 @@ final class JUnitReporterTests: XCTestCase {
     /// An unexpected violation is exactly one failing testcase carrying the message and the
     /// trace; the other checked invariants pass.
     func testUnexpectedViolationFailsOneTestcase() throws {
-        let r = try Fixture.unexpectedViolation()
+        var r = try Fixture.unexpectedViolation()
+        XCTAssertTrue(r.checked.contains("ptl-held"))
+        r.checked = ["deadlock", "model-error", "ptl-held"]
         let v = try XCTUnwrap(r.violations.first)
-        let root = try parse(reporter.render([r], checked: [r.spec: ["ptl-held", "model-error", "deadlock"]]))
+        let root = try parse(reporter.render([r]))
         let cs = cases(try XCTUnwrap(suites(root).first))
         XCTAssertEqual(cs.map(\.name), ["deadlock", "model-error", "ptl-held"])
         XCTAssertEqual(cs.filter { $0.failure != nil }.map(\.name), ["ptl-held"])
@@ -97,8 +99,8 @@ final class JUnitReporterTests: XCTestCase {
         XCTAssertTrue(body.contains("expectation: pass"))
     }
 
-    /// Violations the spec expects pass; a spec that holds passes every invariant (without a
-    /// checked set: every built-in one); an expected violation not found fails.
+    /// Violations the spec expects pass; a spec that holds passes every checked invariant; an
+    /// expected violation not found fails.
     func testExpectedOutcomesPass() throws {
         let race = try Fixture.result(Fixture.race)
         let holds = try Fixture.result(Fixture.holds)
@@ -106,9 +108,12 @@ final class JUnitReporterTests: XCTestCase {
         let missing = try Fixture.missingViolation()
         let root = try parse(reporter.render([race, holds, user, missing]))
         let s = suites(root)
-        XCTAssertEqual(cases(s[0]).map(\.name), ["free-unlocked", "use-after-free"])
-        XCTAssertEqual(cases(s[1]).map(\.name), Invariant.allCases.map(\.rawValue).sorted())
-        XCTAssertEqual(cases(s[2]).map(\.name), ["mapcount-at-most-one"])
+        XCTAssertEqual(cases(s[0]).map(\.name), race.checked)
+        XCTAssertTrue(race.checked.contains("use-after-free") && race.checked.contains("free-unlocked"))
+        XCTAssertEqual(cases(s[1]).map(\.name), holds.checked)
+        XCTAssertEqual(Set(holds.checked), Set(Invariant.allCases.map(\.rawValue)), "truncate-fault checks all")
+        XCTAssertEqual(cases(s[2]).map(\.name), user.checked)
+        XCTAssertTrue(user.checked.contains("mapcount-at-most-one"))
         for suite in s.prefix(3) {
             XCTAssertTrue(cases(suite).allSatisfy { $0.failure == nil && $0.error == nil })
             XCTAssertEqual(attr(suite, "failures"), "0")
@@ -117,10 +122,23 @@ final class JUnitReporterTests: XCTestCase {
         XCTAssertEqual(m.filter { $0.failure != nil }.map(\.name), ["deadlock"])
         XCTAssertEqual(attr(try XCTUnwrap(m.first { $0.name == "deadlock" }?.failure), "type"), "missing-violation")
 
-        // With the checked set given, exactly those invariants (plus violated/expected ones).
-        let narrowed = try parse(reporter.render([holds, race], checked: [holds.spec: ["truncation", "deadlock"], race.spec: ["model-error"]]))
+        // Exactly the checked invariants, plus the violated and expected ones.
+        var (h, r) = (holds, race)
+        h.checked = ["truncation", "deadlock"]
+        r.checked = ["model-error"]
+        let narrowed = try parse(reporter.render([h, r]))
         XCTAssertEqual(cases(suites(narrowed)[0]).map(\.name), ["deadlock", "truncation"])
         XCTAssertEqual(cases(suites(narrowed)[1]).map(\.name), ["free-unlocked", "model-error", "use-after-free"])
+        // The `checked` argument overrides a result's own list.
+        let overridden = try parse(reporter.render([holds], checked: [holds.spec: ["lock-order"]]))
+        XCTAssertEqual(cases(suites(overridden)[0]).map(\.name), ["lock-order"])
+        // A result without its checked set: every built-in invariant when nothing was violated
+        // or expected violated, else just those.
+        h.checked = []
+        r.checked = []
+        let fallback = try parse(reporter.render([h, r]))
+        XCTAssertEqual(cases(suites(fallback)[0]).map(\.name), Invariant.allCases.map(\.rawValue).sorted())
+        XCTAssertEqual(cases(suites(fallback)[1]).map(\.name), ["free-unlocked", "use-after-free"])
 
         // The expected violations' traces are in system-out.
         let out = s[0].elements(forName: "system-out").first?.stringValue ?? ""
@@ -133,9 +151,9 @@ final class JUnitReporterTests: XCTestCase {
         let root = try parse(reporter.render([r]))
         let suite = try XCTUnwrap(suites(root).first)
         let cs = cases(suite)
-        XCTAssertEqual(cs.map(\.name), ["free-unlocked", "use-after-free"])
+        XCTAssertEqual(cs.map(\.name), r.checked)
         XCTAssertTrue(cs.allSatisfy { $0.failure == nil && $0.error != nil })
-        XCTAssertEqual(attr(suite, "errors"), "2")
+        XCTAssertEqual(attr(suite, "errors"), String(r.checked.count))
         XCTAssertEqual(attr(suite, "failures"), "0")
         for c in cs {
             XCTAssertEqual(attr(c.error!, "type"), "incomplete")

@@ -57,6 +57,7 @@ enum Fixture {
         func rel(_ s: String) -> String { s.hasPrefix(prefix) ? String(s.dropFirst(prefix.count)) : s }
         var r = r
         r.spec = rel(r.spec)
+        r.expectationLocation = r.expectationLocation.map(rel)
         for i in r.violations.indices {
             r.violations[i].location = r.violations[i].location.map(rel)
             for j in r.violations[i].trace.indices { r.violations[i].trace[j].location = rel(r.violations[i].trace[j].location) }

@@ -130,8 +130,8 @@ final class SARIFReporterTests: XCTestCase {
         XCTAssertTrue(ids.contains("expectation") && ids.contains("spec-error"))
     }
 
-    /// An expectation that was not met is a result of its own at line 1 of the spec; an
-    /// unexpected violation is not suppressed.
+    /// An expectation that was not met is a result of its own at the spec's `expect` line (line
+    /// 1 when the result does not know it); an unexpected violation is not suppressed.
     func testUnmetExpectations() throws {
         let unexpected = try Fixture.unexpectedViolation()
         let missing = try Fixture.missingViolation()
@@ -141,9 +141,20 @@ final class SARIFReporterTests: XCTestCase {
         for (res, r) in zip(exp, [unexpected, missing]) {
             XCTAssertEqual(res["level"] as? String, "error")
             let physical = ((res["locations"] as? [[String: Any]])?.first)?["physicalLocation"] as? [String: Any]
-            XCTAssertEqual((physical?["artifactLocation"] as? [String: Any])?["uri"] as? String, r.spec)
-            XCTAssertEqual((physical?["region"] as? [String: Any])?["startLine"] as? Int, 1)
+            let uri = try XCTUnwrap((physical?["artifactLocation"] as? [String: Any])?["uri"] as? String)
+            XCTAssertEqual(uri, r.spec)
+            let want = splitLocation(try XCTUnwrap(r.expectationLocation))
+            let line = try XCTUnwrap((physical?["region"] as? [String: Any])?["startLine"] as? Int)
+            XCTAssertEqual(line, want.line)
+            let source = try String(contentsOfFile: packageRoot.appendingPathComponent(uri).path, encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+            XCTAssertTrue(source[line - 1].trimmingCharacters(in: .whitespaces).hasPrefix("expect"), String(source[line - 1]))
         }
+        var unknown = missing
+        unknown.expectationLocation = nil
+        let atLineOne = try XCTUnwrap(try sarif([unknown]).results.first { $0["ruleId"] as? String == "expectation" })
+        let physical = ((atLineOne["locations"] as? [[String: Any]])?.first)?["physicalLocation"] as? [String: Any]
+        XCTAssertEqual((physical?["region"] as? [String: Any])?["startLine"] as? Int, 1)
         let text0 = ((exp[0]["message"] as? [String: Any])?["text"] as? String) ?? ""
         XCTAssertTrue(text0.contains("expected pass") && text0.contains("found violation ptl-held"), text0)
         let text1 = ((exp[1]["message"] as? [String: Any])?["text"] as? String) ?? ""

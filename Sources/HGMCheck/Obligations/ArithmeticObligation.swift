@@ -50,6 +50,8 @@ public struct ArithmeticObligation: Sendable, Hashable {
     public var expectation: ObligationExpectation
     /// Derived values to report with a counterexample (e.g. the mapcount).
     public var reports: [ObligationReport]
+    /// Where a spec's prove block states it (file:line:col); nil for generated obligations.
+    public var location: String? = nil
 
     public init(
         name: String, geometry: String, family: ObligationFamily, summary: String,
