@@ -30,7 +30,6 @@ public struct Lexer {
         self.bytes = Array(text.utf8)
     }
 
-    static let puncts3: Set<String> = []
     static let puncts2: Set<String> = ["->", "==", "!=", "<=", ">=", "&&", "||", "<<", ">>"]
     static let puncts1: Set<UInt8> = Set("{}()[],;:=+-*/%<>!&|^~.".utf8)
 

@@ -134,7 +134,7 @@ public struct Parser {
                     guard isIdent("proc") else { throw err("expected 'proc' after 'override'") }
                     _ = next()
                 }
-                f.procs.append(try parseProc(isOverride: isOverride, at: t.location))
+                f.procs.append(try parseProc(isOverride: isOverride))
             case "thread":
                 _ = next()
                 let nameLoc = loc
@@ -300,7 +300,7 @@ public struct Parser {
         return ProveDecl(name: name, vars: vars, assumes: assumes, claims: claims, expectCounterexample: expectCex, location: at)
     }
 
-    mutating func parseProc(isOverride: Bool, at: SourceLocation) throws(DiagnosticError) -> ProcDecl {
+    mutating func parseProc(isOverride: Bool) throws(DiagnosticError) -> ProcDecl {
         let nameLoc = loc
         let name = try ident("a procedure name")
         try expect("(", "after the procedure name")
@@ -312,7 +312,6 @@ public struct Parser {
             try expect(",", "between parameters")
         }
         let body = try parseBlock()
-        _ = at
         return ProcDecl(name: name, params: params, body: body, isOverride: isOverride, location: nameLoc)
     }
 
