@@ -42,38 +42,41 @@ extension Machine {
                 }
             }
         }
-        let counts = withUnsafeBytes(of: &leaves) { Array($0.bindMemory(to: Int.self)) }
-        for p in 0..<nPages {
-            let mc = Int(s[pageW(p, Model.PageField.mapcount)])
-            if on(.mapcount) && mc != counts[p] {
-                return fault(.mapcount, "mapcount(P\(p)) = \(mc) but \(counts[p]) leaf entr\(counts[p] == 1 ? "y maps" : "ies map") it")
-            }
-            if on(.refcount) {
-                let flags = s[pageW(p, Model.PageField.flags)]
-                let cache = flags & Model.PageFlag.cached != 0 ? 1 : 0
-                var gathered = 0
-                for t in 0..<nThreads { gathered += Int(s[gatherW(t, p)]) }
-                let held = Int(s[pageW(p, Model.PageField.held)])
-                let rc = Int(s[pageW(p, Model.PageField.refcount)])
-                if rc != cache + counts[p] + gathered + held && flags & Model.PageFlag.allocated != 0 {
-                    return fault(.refcount, "refcount(P\(p)) = \(rc) but page cache \(cache) + leaves \(counts[p]) + deferred puts \(gathered) + held by threads \(held) = \(cache + counts[p] + gathered + held)")
+        // Leaf counts stay in the on-stack tuple: no allocation on the per-state path.
+        return withUnsafeBytes(of: &leaves) { raw -> Int32 in
+            let counts = raw.bindMemory(to: Int.self)
+            for p in 0..<nPages {
+                let mc = Int(s[pageW(p, Model.PageField.mapcount)])
+                if on(.mapcount) && mc != counts[p] {
+                    return fault(.mapcount, "mapcount(P\(p)) = \(mc) but \(counts[p]) leaf entr\(counts[p] == 1 ? "y maps" : "ies map") it")
+                }
+                if on(.refcount) {
+                    let flags = s[pageW(p, Model.PageField.flags)]
+                    let cache = flags & Model.PageFlag.cached != 0 ? 1 : 0
+                    var gathered = 0
+                    for t in 0..<nThreads { gathered += Int(s[gatherW(t, p)]) }
+                    let held = Int(s[pageW(p, Model.PageField.held)])
+                    let rc = Int(s[pageW(p, Model.PageField.refcount)])
+                    if rc != cache + counts[p] + gathered + held && flags & Model.PageFlag.allocated != 0 {
+                        return fault(.refcount, "refcount(P\(p)) = \(rc) but page cache \(cache) + leaves \(counts[p]) + deferred puts \(gathered) + held by threads \(held) = \(cache + counts[p] + gathered + held)")
+                    }
                 }
             }
-        }
-        if truncated {
-            for i in isize..<w.hugepages where s[cacheBase + i] != 0 {
-                return fault(.truncation, "file index \(i) is still in the page cache after truncation to \(isize) hugepages")
+            if truncated {
+                for i in isize..<w.hugepages where s[cacheBase + i] != 0 {
+                    return fault(.truncation, "file index \(i) is still in the page cache after truncation to \(isize) hugepages")
+                }
             }
-        }
-        for (i, inv) in model.userInvariants.enumerated() where skip & (1 << UInt64(builtinCount + i)) == 0 {
-            let x = eval(inv.expr, s, -1)
-            if evalError { evalError = false; return modelError("invariant \(inv.name): \(evalErrorText)") }
-            if x == 0 {
-                if wantDetail { detail = "invariant \(inv.name) is false" }
-                return Int32(builtinCount + i)
+            for (i, inv) in model.userInvariants.enumerated() where skip & (1 << UInt64(builtinCount + i)) == 0 {
+                let x = eval(inv.expr, s, -1)
+                if evalError { evalError = false; return modelError("invariant \(inv.name): \(evalErrorText)") }
+                if x == 0 {
+                    if wantDetail { detail = "invariant \(inv.name) is false" }
+                    return Int32(builtinCount + i)
+                }
             }
+            return -1
         }
-        return -1
     }
 
     /// Checks a state where no thread can move: deadlock, lost wakeup, leaked references.
