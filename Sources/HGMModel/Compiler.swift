@@ -101,7 +101,7 @@ public struct Compiler {
 
     mutating func lockOrder() throws(DiagnosticError) {
         guard let order = spec.lockOrder else { return }
-        let known = Set(m.lockSlots.map(\.lockClass))
+        let known = Set(m.lockSlots.map(\.lockClass)).union(["vma_lock", "i_mmap", "mmap_lock", "ptl", "page_lock"])
         for (i, n) in order.enumerated() {
             guard known.contains(n.name) else {
                 throw fail(n.location, "unknown lock class '\(n.name)' in lock_order",
@@ -440,6 +440,20 @@ public struct Compiler {
         case .unary(let op, let x):
             try lower(x, &s, &code, invariant: invariant)
             code.append(.unary((op == "!" ? UOp.not : op == "-" ? .neg : .bnot).rawValue))
+        case .binary(let op, let a, let b) where (op == "&&" || op == "||") && !invariant && hasEffect(b):
+            // C short-circuit: the right side's steps run only when the left side does not
+            // decide, e.g. `!is_null(p) && !page_migratable(p)`.
+            let t = alloc("\(s.proc).$tmp")
+            let info = OpInfo(location: e.location, procedure: s.proc, statement: curStmtText)
+            var ca: [ExprOp] = []
+            try lower(a, &s, &ca, invariant: false)
+            emit(.eval(dst: t, expr: addExpr(ca + [.unary(UOp.not.rawValue), .unary(UOp.not.rawValue)])), info)
+            let skip = emit(.branchFalse(expr: addExpr(op == "&&" ? [.local(t)] : [.local(t), .unary(UOp.not.rawValue)]), target: -1), info)
+            var cb: [ExprOp] = []
+            try lower(b, &s, &cb, invariant: false)
+            emit(.eval(dst: t, expr: addExpr(cb + [.unary(UOp.not.rawValue), .unary(UOp.not.rawValue)])), info)
+            patch(skip, m.ops.count)
+            code.append(.local(t))
         case .binary(let op, let a, let b):
             try lower(a, &s, &code, invariant: invariant)
             try lower(b, &s, &code, invariant: invariant)
@@ -486,6 +500,20 @@ public struct Compiler {
             }
             try call(name, args, e.location, dst: t, OpInfo(location: e.location, procedure: s.proc, statement: curStmtText.isEmpty ? "\(name)(...)" : curStmtText), &s)
             code.append(.local(t))
+        }
+    }
+
+    /// Whether evaluating the expression takes steps (calls a procedure or a primitive).
+    func hasEffect(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .call(let name, let args):
+            if spec.procs[name] != nil || Prim.byName[name] != nil || Compiler.aliases[name] != nil { return true }
+            return args.contains(where: hasEffect)
+        case .unary(_, let x): return hasEffect(x)
+        case .binary(_, let a, let b): return hasEffect(a) || hasEffect(b)
+        case .index(_, let i): return hasEffect(i)
+        case .field(let b, _): return hasEffect(b)
+        default: return false
         }
     }
 

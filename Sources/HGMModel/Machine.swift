@@ -138,7 +138,7 @@ public final class Machine {
 
     /// Report a violation (returns its id), with a sentence when replaying.
     @inline(__always) func fault(_ inv: Invariant, _ text: @autoclosure () -> String) -> Int32 {
-        if wantDetail { detail = text(); detailPC = curPC }
+        if wantDetail && detail.isEmpty { detail = text(); detailPC = curPC }   // the step's first violation explains it
         return Machine.id(inv)
     }
     func modelError(_ text: @autoclosure () -> String) -> Int32 { fault(.modelError, text()) }
@@ -216,9 +216,13 @@ public final class Machine {
         var pc = Int(s[pcW(t)])
         var v: Int32 = -1
         curPC = pc
+        var atomic = 0
         switch ops[pc] {
         case .either(let first, _):
             pc = Int(targets[Int(first) + choice])
+        case .atomicBegin:
+            pc += 1
+            atomic = 1
         case .prim(let p, let dst, let args, let argc):
             var advance = true
             v = prim(s, t, p, dst, args, argc, &advance)
@@ -226,7 +230,7 @@ public final class Machine {
         default:
             break
         }
-        if v < 0 { v = runLocal(s, t, &pc, atomic: 0) } else { _ = runLocal(s, t, &pc, atomic: 0) }
+        if v < 0 { v = runLocal(s, t, &pc, atomic: atomic) } else { _ = runLocal(s, t, &pc, atomic: atomic) }
         s[pcW(t)] = Word(pc)
         return v
     }
@@ -271,6 +275,7 @@ public final class Machine {
                 for i in from..<to { s[localW(t, Int(i))] = 0 }
                 pc += 1
             case .atomicBegin:
+                if atomic == 0 { return result }     // an atomic block starts a step of its own
                 atomic += 1; pc += 1
             case .atomicEnd:
                 atomic -= 1; pc += 1

@@ -89,6 +89,7 @@ public enum Op: Sendable {
     case loopCheck(slot: Int32, bound: Int32)
     case assert(expr: Int32, message: Int32)
     case clearLocals(from: Int32, to: Int32)
+    /// Starts an atomic block: an interleaving point of its own; the block then runs as one step.
     case atomicBegin
     case atomicEnd
     /// A step: a primitive with its argument expressions `args ..< args+argc` in `argList`.
@@ -100,7 +101,7 @@ public enum Op: Sendable {
 
     var isLocal: Bool {
         switch self {
-        case .prim, .either, .end: false
+        case .prim, .either, .end, .atomicBegin: false
         default: true
         }
     }
