@@ -118,6 +118,43 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(r.violations[0].message, "x must be zero")
     }
 
+    func testAtomicBlockIsAStepOfItsOwn() throws {
+        let m = try model(header + """
+            proc writer() {
+                write_lock(vma_lock(V0))
+                h = walk(V0.start)
+                lock(ptl(h))
+                populate(h)
+                unlock(ptl(h))
+                write_unlock(vma_lock(V0))
+            }
+            proc observer() { atomic { assert is_none(read(walk(V0.start))), "saw the split" } }
+            thread A = writer()
+            thread B = observer()
+            expect violation assertion
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.violations.map(\.invariant), ["assertion"])
+        XCTAssertEqual(r.violations[0].trace.last?.thread, "B")
+    }
+
+    func testAndOrShortCircuitAroundSteps() throws {
+        let m = try model("""
+            geometry x86_64 { hstate = 2M; fanout = 2 }
+            world { file hugepages = 1, cached = none; vma V0 shared hgm }
+            proc p() {
+                pg = find_get_page(0)
+                if !is_null(pg) && !page_migratable(pg) { return -EBUSY }
+                if is_null(pg) || page_migratable(pg) { return 1 }
+                return 0
+            }
+            thread A = p()
+            expect pass
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.verdict, .holds, r.violations.map(\.message).joined())
+    }
+
     func testDeterministicTraces() throws {
         let text = try String(contentsOfFile: specsPath("races/collapse-read-lock.hgm"), encoding: .utf8)
         _ = text
