@@ -61,7 +61,11 @@ public struct BreadthFirstSearch {
             let p = b.baseAddress!
             let fp = fingerprint(p, stride)
             _ = visited.insert(fp)
-            if v0 >= 0 { record(v0, 0, fp, -1, 0); if Machine.stopsPath(v0) { return } }
+            if v0 >= 0 {
+                var bits = m.raised
+                while bits != 0 { record(Int32(bits.trailingZeroBitCount), 0, fp, -1, 0); bits &= bits - 1 }
+                if m.raised & Machine.stopMask != 0 { return }
+            }
             let v = m.checkState(UnsafeMutablePointer(mutating: p))
             if v >= 0 { record(v, 0, fp, -1, 0); if Machine.stopsPath(v) { return } }
             cur.append(p)
@@ -83,8 +87,16 @@ public struct BreadthFirstSearch {
                         scratch.update(from: s, count: stride)
                         let v = m.step(scratch, t, choice: c)
                         transitions += 1
-                        if v >= 0 { record(v, depth + 1, fingerprint(s, stride), t, c) }
-                        if !Machine.stopsPath(v) {
+                        let raised = m.raised
+                        if v >= 0 {
+                            let fp0 = fingerprint(s, stride)
+                            var bits = raised
+                            while bits != 0 {       // a step may break several invariants at once
+                                record(Int32(bits.trailingZeroBitCount), depth + 1, fp0, t, c)
+                                bits &= bits - 1
+                            }
+                        }
+                        if raised & Machine.stopMask == 0 {
                             let fp = fingerprint(scratch, stride)
                             if visited.insert(fp) {
                                 var v2 = m.checkState(scratch, skip: seen)

@@ -32,7 +32,7 @@ public struct TraceBuilder {
             return moves.reversed()
         }
         if remaining.remove(fp0) != nil { out[fp0] = [] }
-        if Machine.stopsPath(v0) { return out }
+        if v0 >= 0 && m.raised & Machine.stopMask != 0 { return out }
         var cur: [[Word]] = [s0]
         var depth = 0
         parent.reserveCapacity(1024)
@@ -47,7 +47,8 @@ public struct TraceBuilder {
                         for c in 0..<m.choices(sp, t) {
                             scratch.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: sp, count: stride) }
                             let v = scratch.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, t, choice: c) }
-                            if Machine.stopsPath(v) { continue }
+                            _ = v
+                            if m.raised & Machine.stopMask != 0 { continue }
                             let nfp = scratch.withUnsafeBufferPointer { fingerprint($0.baseAddress!, stride) }
                             if nfp == fp0 || parent[nfp] != nil { continue }
                             parent[nfp] = (fp, t, c)
@@ -87,6 +88,7 @@ public struct TraceBuilder {
             let info = model.info[pc]
             m.detail = ""
             m.detailPC = -1
+            m.details = [:]
             let v = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, mv.thread, choice: mv.choice) }
             let changes = before.withUnsafeBufferPointer { a in s.withUnsafeBufferPointer { b in
                 m.describeChanges(a.baseAddress!, b.baseAddress!, thread: mv.thread) } }
@@ -97,8 +99,10 @@ public struct TraceBuilder {
             if lastThread >= 0 && lastThread != mv.thread { switches += 1 }
             lastThread = mv.thread
             if i == moves.count - 1 && f.thread >= 0 && v >= 0 {
-                message = m.detail
-                anchor = (m.detailPC >= 0 ? model.info[m.detailPC] : info).location.description
+                let d = m.details[f.id]
+                message = d?.text ?? m.detail
+                let pc = d?.pc ?? m.detailPC
+                anchor = (pc >= 0 ? model.info[pc] : info).location.description
             }
             before = s
         }

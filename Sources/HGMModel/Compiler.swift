@@ -174,6 +174,11 @@ public struct Compiler {
             scope.vars[p.name] = s
             emit(.eval(dst: s, expr: e), info)
         }
+        // Every local of the procedure lives for the whole call, wherever it is first
+        // assigned (a variable set inside an `if` keeps its value after it).
+        for name in Compiler.assignedNames(proc.body) where scope.vars[name] == nil && !isGlobalName(name) {
+            scope.vars[name] = alloc("\(proc.name).\(name)")
+        }
         callStack.append(proc.name)
         try block(proc.body, &scope)
         callStack.removeLast()
@@ -503,6 +508,24 @@ public struct Compiler {
         }
     }
 
+    /// Names assigned anywhere in a block, in order of first assignment.
+    static func assignedNames(_ stmts: [Stmt]) -> [String] {
+        var out: [String] = []
+        func walk(_ ss: [Stmt]) {
+            for st in ss {
+                switch st.kind {
+                case .assign(let n, _): if !out.contains(n) { out.append(n) }
+                case .ifElse(_, let a, let b): walk(a); walk(b ?? [])
+                case .whileLoop(_, _, let b), .atomic(let b): walk(b)
+                case .either(let bs): bs.forEach(walk)
+                default: break
+                }
+            }
+        }
+        walk(stmts)
+        return out
+    }
+
     /// Whether evaluating the expression takes steps (calls a procedure or a primitive).
     func hasEffect(_ e: Expr) -> Bool {
         switch e.kind {
@@ -562,7 +585,7 @@ public struct Compiler {
         var w = 0
         for t in m.threads.indices {
             m.threads[t].base = w
-            w += Model.threadHeader + m.threads[t].locals + m.world.pageCount
+            w += Model.threadHeader + m.threads[t].locals + 2 * m.world.pageCount   // locals, deferred puts, held references
         }
         for i in m.lockSlots.indices {
             m.lockSlots[i].offset = w

@@ -20,6 +20,11 @@ public final class Machine {
     public var detail = ""
     /// The operation that raised the last violation while replaying.
     public var detailPC = -1
+    /// While replaying: the sentence and operation of every violation a step raised.
+    public var details: [Int32: (text: String, pc: Int)] = [:]
+    /// Bitmask of every violation the last step raised (a step may raise several).
+    public var raised: UInt64 = 0
+    public static let stopMask: UInt64 = (1 << UInt64(id(.modelError))) | (1 << UInt64(id(.useAfterFree)))
     var curPC = 0
     var evalError = false
     var evalErrorText = ""
@@ -109,6 +114,7 @@ public final class Machine {
     @inline(__always) func waitRealW(_ t: Int) -> Int { tBase[t] + 3 }
     @inline(__always) func localW(_ t: Int, _ slot: Int) -> Int { tBase[t] + Machine.threadHeader + slot }
     @inline(__always) func gatherW(_ t: Int, _ page: Int) -> Int { model.gatherWord(t, page) }
+    @inline(__always) func heldW(_ t: Int, _ page: Int) -> Int { model.heldWord(t, page) }
     @inline(__always) func treeBaseOf(_ v: Int, _ hp: Int) -> Int { treeBases[v * 8 + hp] }
     @inline(__always) func entryW(_ v: Int, _ hp: Int, _ pos: Int) -> Int { treeBases[v * 8 + hp] + pos }
     @inline(__always) func liveW(_ v: Int, _ hp: Int) -> Int { treeBases[v * 8 + hp] + positions }
@@ -138,10 +144,21 @@ public final class Machine {
 
     /// Report a violation (returns its id), with a sentence when replaying.
     @inline(__always) func fault(_ inv: Invariant, _ text: @autoclosure () -> String) -> Int32 {
-        if wantDetail && detail.isEmpty { detail = text(); detailPC = curPC }   // the step's first violation explains it
-        return Machine.id(inv)
+        let id = Machine.id(inv)
+        raised |= 1 << UInt64(id)
+        if wantDetail {
+            let t = text()
+            if detail.isEmpty { detail = t; detailPC = curPC }   // the step's first violation explains it
+            if details[id] == nil { details[id] = (t, curPC) }
+        }
+        return id
     }
-    func modelError(_ text: @autoclosure () -> String) -> Int32 { fault(.modelError, text()) }
+    /// A spec error; after a use-after-free in the same step the values are undefined, so
+    /// the follow-on type error is not reported as a model error.
+    func modelError(_ text: @autoclosure () -> String) -> Int32 {
+        if raised & (1 << UInt64(Machine.stopIDs.1)) != 0 { return Machine.stopIDs.1 }
+        return fault(.modelError, text())
+    }
 
     // MARK: - Initial state
 
@@ -162,6 +179,7 @@ public final class Machine {
         for v in model.treeBase { for b in v { for p in 0..<positions { s[b + p] = noneEntryWord } } }
         var violation: Int32 = -1
         var vt = -1
+        raised = 0
         s.withUnsafeMutableBufferPointer { buf in
             let p = buf.baseAddress!
             for t in 0..<nThreads {
@@ -216,6 +234,7 @@ public final class Machine {
         var pc = Int(s[pcW(t)])
         var v: Int32 = -1
         curPC = pc
+        raised = 0
         var atomic = 0
         switch ops[pc] {
         case .either(let first, _):
@@ -291,7 +310,20 @@ public final class Machine {
             case .end:
                 if on(.lockBalance) {
                     for i in 0..<nLocks where holds(s, t, i) {
-                        return first(result, fault(.lockBalance, "thread \(model.threads[t].name) returned from \(model.threads[t].procedure) still holding \(model.lockSlots[i].name)"))
+                        result = first(result, fault(.lockBalance, "thread \(model.threads[t].name) returned from \(model.threads[t].procedure) still holding \(model.lockSlots[i].name)"))
+                        break
+                    }
+                }
+                if on(.refcount) {
+                    for pg in 0..<nPages {
+                        if s[heldW(t, pg)] != 0 {
+                            result = first(result, fault(.refcount, "thread \(model.threads[t].name) returned holding \(s[heldW(t, pg)]) reference(s) to P\(pg) that it never put or mapped"))
+                            break
+                        }
+                        if s[gatherW(t, pg)] != 0 {
+                            result = first(result, fault(.refcount, "thread \(model.threads[t].name) returned with deferred puts of P\(pg) never flushed (no tlb_finish)"))
+                            break
+                        }
                     }
                 }
                 return result
@@ -359,7 +391,7 @@ public final class Machine {
             switch p {
             case .trylock: if s[o] == 0 { s[o] = me; ok = true }
             case .readTrylock: if s[o] == 0 && s[o + 2] == 0 { s[o + 1] |= bit; ok = true }
-            default: if s[o] == 0 && s[o + 1] == 0 { s[o] = me; ok = true }
+            default: if s[o] == 0 && s[o + 1] == 0 && s[o + 2] == 0 { s[o] = me; ok = true }   // fails while a writer is queued (RWSEM_FLAG_WAITERS)
             }
             if dst >= 0 { s[localW(t, Int(dst))] = mkInt(ok ? 1 : 0) }
             return -1
@@ -484,8 +516,8 @@ public final class Machine {
             let off = ((intOf(a) - vmaStartA[h.vma]) % hpPages + hpPages) % hpPages
             s[entryW(h.vma, h.hp, h.pos)] = PTEValue(kind: .leaf, page: pg, sub: off - off % size).word
             s[pageW(pg, Model.PageField.mapcount)] += 1
-            let hw = pageW(pg, Model.PageField.held)
-            if s[hw] > 0 { s[hw] -= 1 }   // the lookup reference becomes the mapping's reference
+            let hw = heldW(t, pg)
+            if s[hw] > 0 { s[hw] -= 1 }   // the caller's lookup reference becomes the mapping's reference
         case .zap:
             let (h, e) = access(s, t, arg(args, 0, s, t), "zap")
             if e >= 0 { v = e; break }
@@ -517,12 +549,12 @@ public final class Machine {
             let c = Int(s[cacheBase + intOf(i)])
             if c == 0 { set(nullWord); break }
             s[pageW(c - 1, Model.PageField.refcount)] += 1
-            s[pageW(c - 1, Model.PageField.held)] += 1
+            s[heldW(t, c - 1)] += 1
             set(mkPage(c - 1))
         case .putPage:
             guard let pg = pageArg(0) else { v = modelError("put_page needs a page"); break }
             s[pageW(pg, Model.PageField.refcount)] -= 1
-            let hw = pageW(pg, Model.PageField.held)
+            let hw = heldW(t, pg)
             if s[hw] > 0 { s[hw] -= 1 }
         case .pageInCache:
             guard let pg = pageArg(0) else { v = modelError("page_in_cache needs a page"); break }
@@ -532,7 +564,7 @@ public final class Machine {
             for pg in 0..<nPages where s[pageW(pg, Model.PageField.flags)] & Model.PageFlag.allocated == 0 {
                 s[pageW(pg, Model.PageField.flags)] |= Model.PageFlag.allocated
                 s[pageW(pg, Model.PageField.refcount)] = 1
-                s[pageW(pg, Model.PageField.held)] = 1
+                s[heldW(t, pg)] = 1
                 got = mkPage(pg)
                 break
             }
@@ -588,7 +620,8 @@ public final class Machine {
                 let m = Int(s[waitMsgW(u)]) - 1
                 if m >= 0 && m >= intOf(a) && m < intOf(a) + intOf(n) { s[waitMsgW(u)] = 0 }
             }
-            for x in max(0, intOf(a))..<min(32, max(0, intOf(a) + intOf(n))) { s[wokenWord] |= Word(bitPattern: UInt32(1) << UInt32(x)) }
+            let lo = max(0, intOf(a)), hi = min(32, max(0, intOf(a) + intOf(n)))
+            if lo < hi { for x in lo..<hi { s[wokenWord] |= Word(bitPattern: UInt32(1) << UInt32(x)) } }
         case .tlbFinish:
             for pg in 0..<nPages {
                 let gw = gatherW(t, pg)

@@ -37,7 +37,7 @@ public struct Model: Sendable {
     public var words = 0
     var treeBase: [[Int]] = []     // [vma][hp] -> first entry word; live mask at +positions
     var pagesBase = 0
-    public static let pageWords = 5
+    public static let pageWords = 4
     var isizeWord = 0
     /// Bitmask of model addresses (below 32) that a wake_range covered: a waiter asleep on one is a lost wakeup.
     var wokenWord = 0
@@ -57,10 +57,12 @@ public struct Model: Sendable {
     @inline(__always) public func waitRealWord(_ t: Int) -> Int { threads[t].base + 3 }
     @inline(__always) public func localWord(_ t: Int, _ slot: Int) -> Int { threads[t].base + Model.threadHeader + slot }
     @inline(__always) public func gatherWord(_ t: Int, _ page: Int) -> Int { threads[t].base + Model.threadHeader + threads[t].locals + page }
+    /// Page references thread t took by lookup or allocation and has not put or mapped.
+    @inline(__always) public func heldWord(_ t: Int, _ page: Int) -> Int { threads[t].base + Model.threadHeader + threads[t].locals + world.pageCount + page }
     @inline(__always) public func entryWord(_ vma: Int, _ hp: Int, _ pos: Int) -> Int { treeBase[vma][hp] + pos }
     @inline(__always) public func liveWord(_ vma: Int, _ hp: Int) -> Int { treeBase[vma][hp] + geometry.positions }
     @inline(__always) public func pageWord(_ p: Int, _ field: Int) -> Int { pagesBase + p * Model.pageWords + field }
-    enum PageField { static let mapcount = 0, refcount = 1, held = 2, flags = 3, index = 4 }
+    enum PageField { static let mapcount = 0, refcount = 1, flags = 2, index = 3 }
     enum PageFlag { static let allocated: Int32 = 1, cached: Int32 = 2, hwpoison: Int32 = 4, notMigratable: Int32 = 8 }
 
     /// The split PTL of the table holding the entry at `pos` (the VMA's root table for depth 0).
@@ -69,18 +71,20 @@ public struct Model: Sendable {
         return splitLockBase[vma] + hp * geometry.tableSlots + geometry.parent(ofPos: pos)
     }
     /// The lock every writer of the entry must hold (hgm-reference.md §1.1, §4 inv. 7):
-    /// mm->page_table_lock at PUD level and above, the split lock of the table page below.
+    /// mm->page_table_lock above PMD_SHIFT, the split lock of the table page at and below.
     func canonicalPTL(_ h: HPTE) -> Int {
         let shift = geometry.treeLevels[geometry.depth(ofPos: h.pos)].shift
-        if shift >= 30 { return pageTableLockSlot[world.vmas[h.vma].mm] }
+        if shift > pmdShift { return pageTableLockSlot[world.vmas[h.vma].mm] }
         return containingTableLock(vma: h.vma, hp: h.hp, pos: h.pos)
     }
+    /// PMD_SHIFT of the geometry: the level named PMD (21 on x86-64, 25 on arm64 16K).
+    var pmdShift: Int { geometry.levels.first { $0.name == "PMD" }?.shift ?? 21 }
     /// `hugetlb_pte_lockptr`: the explicit ptl if set, else `huge_pte_lockptr(shift)`:
     /// the split PMD lock at PMD_SHIFT, mm->page_table_lock for any other shift.
     func hptePTL(_ h: HPTE) -> Int {
         if h.ptlExplicit { return containingTableLock(vma: h.vma, hp: h.hp, pos: h.pos) }
         let shift = geometry.treeLevels[geometry.depth(ofPos: h.pos)].shift
-        if shift == 21 { return containingTableLock(vma: h.vma, hp: h.hp, pos: h.pos) }
+        if shift == pmdShift { return containingTableLock(vma: h.vma, hp: h.hp, pos: h.pos) }
         return pageTableLockSlot[world.vmas[h.vma].mm]
     }
     public var pageCount: Int { world.pageCount }

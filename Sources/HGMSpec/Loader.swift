@@ -91,7 +91,21 @@ public struct SpecLoader {
     func resolve(_ p: String, relativeTo file: String) -> String {
         if p.hasPrefix("/") { return p }
         let dir = (file as NSString).deletingLastPathComponent
-        return (((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(p) as NSString).standardizingPath
+        return SpecLoader.normalize(((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(p))
+    }
+
+    /// Removes `.` and `name/..` components (relative paths too), so `Specs/races/../lib/x`
+    /// is shown as `Specs/lib/x`.
+    static func normalize(_ path: String) -> String {
+        var out: [Substring] = []
+        let absolute = path.hasPrefix("/")
+        for c in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if c == "." { continue }
+            if c == "..", let last = out.last, last != ".." { out.removeLast(); continue }
+            out.append(c)
+        }
+        let joined = out.joined(separator: "/")
+        return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 
     func parse(path: String, from: SourceLocation?) throws(DiagnosticError) -> SpecFile {

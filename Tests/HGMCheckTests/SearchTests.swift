@@ -155,6 +155,120 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(r.verdict, .holds, r.violations.map(\.message).joined())
     }
 
+    // Regression tests for review findings.
+
+    func testVariableFirstSetInsideIfKeepsItsValue() throws {
+        let m = try model(header + """
+            proc p() {
+                if true { err = -17 }
+                if false { x = 5 } else { x = 6 }
+                z = 9
+                assert err == -17, "err lost after the if"
+                assert x == 6, "x aliased"
+                assert z == 9
+                return 0
+            }
+            thread A = p()
+            expect pass
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.verdict, .holds, r.violations.map(\.message).joined())
+    }
+
+    func testLeakedReferenceIsReportedWhileAnotherThreadSleeps() throws {
+        let m = try model("""
+            import "\(specsPath("lib/rfc-v2.hgm"))"
+            geometry x86_64 { hstate = 2M; fanout = 2 }
+            world {
+                file hugepages = 1, cached = all, i_size = 1
+                vma V0 shared hgm uffd_minor exact_address
+                mutex fault_mutex[buckets = 1]
+            }
+            proc leak() { p = find_get_page(0); return 0 }
+            thread A = hugetlb_fault(V0, V0.start)
+            thread B = leak()
+            check refcount
+            expect violation refcount
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.violations.map(\.invariant), ["refcount"])
+        XCTAssertTrue(r.violations[0].message.contains("thread B returned holding"), r.violations[0].message)
+    }
+
+    func testAStepBreakingTwoInvariantsReportsBoth() throws {
+        let m = try model(header + """
+            proc p() {
+                h = walk(V0.start)
+                c = descend(h, V0.start)       // no VMA lock, and no table was ever allocated
+                return 0
+            }
+            thread A = p()
+            expect violation walk-unlocked, use-after-free
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(Set(r.violations.map(\.invariant)), ["walk-unlocked", "use-after-free"])
+        XCTAssertEqual(r.expectationMet, true)
+    }
+
+    func testWriteTrylockFailsWhileAWriterIsQueued() throws {
+        let m = try model("""
+            geometry x86_64 { hstate = 2M; fanout = 2 }
+            world { file hugepages = 1; vma V0 shared hgm; rwsem S }
+            proc reader() { read_lock(S); read_unlock(S); return 0 }
+            proc writer() { write_lock(S); write_unlock(S); return 0 }
+            proc trier() {
+                if write_trylock(S) { write_unlock(S) }
+                return 0
+            }
+            thread R = reader()
+            thread W = writer()
+            thread T = trier()
+            """)
+        let machine = Machine(model: m)
+        var (s, _, _) = machine.initialState()
+        func run(_ t: Int) { _ = s.withUnsafeMutableBufferPointer { machine.step($0.baseAddress!, t, choice: 0) } }
+        run(0)          // R reads
+        run(1)          // W queues behind R
+        run(0)          // R releases: the lock is free, W still queued
+        run(2)          // T: write_trylock must fail (RWSEM_FLAG_WAITERS)
+        let o = m.lockSlots.first { $0.name == "S" }!.offset
+        XCTAssertEqual(s[o], 0, "write_trylock succeeded although a writer was queued")
+    }
+
+    func testPTLChoiceFollowsTheGeometrysPMDShift() throws {
+        let m = try model("""
+            import "\(specsPath("lib/rfc-v2.hgm"))"
+            geometry arm64_16k { level PMD shift = 25; level PTE shift = 14; hstate = 32M; fanout = 2 }
+            world {
+                file hugepages = 1, cached = all, i_size = 1
+                vma V0 shared hgm uffd_minor exact_address
+                mutex fault_mutex[buckets = 1]
+            }
+            thread A = uffd_continue(V0, V0.start, PAGE)
+            thread B = hugetlb_fault(V0, V0.start + PAGE)
+            expect pass
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.verdict, .holds, r.violations.map { "\($0.invariant): \($0.message)" }.joined())
+    }
+
+    func testLargeAddressesAndGrowingISizeDoNotCrash() throws {
+        let m = try model("""
+            import "\(specsPath("lib/rfc-v2.hgm"))"
+            geometry x86_64 { hstate = 1G; fanout = 4 }
+            world {
+                file hugepages = 3, cached = all, i_size = 3
+                vma V0 shared hgm uffd_minor exact_address
+                mutex fault_mutex[buckets = 1]
+            }
+            proc grow() { i_size_write(5); return 0 }
+            thread A = uffd_continue(V0, V0.start + 2 * HPAGE_SIZE + PAGE, PAGE)
+            thread B = grow()
+            expect pass
+            """)
+        XCTAssertEqual(Checker.check(m).verdict, .holds)
+    }
+
     func testDeterministicTraces() throws {
         let text = try String(contentsOfFile: specsPath("races/collapse-read-lock.hgm"), encoding: .utf8)
         _ = text
