@@ -11,6 +11,7 @@ extension Machine {
         let last = nLevels - 1
         let lastBase = baseAt(last)
         var leaves = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var migrations = leaves
         var truncated = false
         if on(.truncation) {
             for t in 0..<nThreads where s[flagsW(t)] & 1 != 0 && finished(s, t) { truncated = true; break }
@@ -23,20 +24,28 @@ extension Machine {
                 for pos in 0..<positions {
                     if pos > 0 && live & (Word(1) << Word(parentOf(pos))) == 0 { continue }
                     let e = s[base + pos]
-                    guard e & 0xF == Tag.entry.rawValue, PTEValue(e).kind == .leaf else { continue }
+                    guard e & 0xF == Tag.entry.rawValue else { continue }
                     let ev = PTEValue(e)
-                    withUnsafeMutableBytes(of: &leaves) { $0.bindMemory(to: Int.self)[ev.page & 15] += 1 }
+                    // Present leaves count in mapcount and refcount; migration entries only in
+                    // refcount (rmap removed at install, re-added on restore: §4 inv. 1).
+                    guard ev.kind == .leaf || ev.kind == .migration || ev.kind == .hwpoison else { continue }
                     if pos < lastBase && live & (Word(1) << Word(pos)) != 0 && on(.doubleCoverage) {
-                        return fault(.doubleCoverage, "\(entryName(vma: v, hp: hp, pos: pos)) is a leaf with a live table below it")
+                        return fault(.doubleCoverage, "\(entryName(vma: v, hp: hp, pos: pos)) is a \(ev.kind == .leaf ? "leaf" : "\(ev.kind.name) entry") with a live table below it")
+                    }
+                    if ev.kind == .hwpoison { continue }
+                    if ev.kind == .leaf {
+                        withUnsafeMutableBytes(of: &leaves) { $0.bindMemory(to: Int.self)[ev.page & 15] += 1 }
+                    } else {
+                        withUnsafeMutableBytes(of: &migrations) { $0.bindMemory(to: Int.self)[ev.page & 15] += 1 }
                     }
                     if on(.alignment) {
                         let wantSub = offsetOf(pos)
                         let idx = Int(s[pageW(ev.page, Model.PageField.index)])
                         if ev.sub != wantSub || idx != vm.pgoff + hp {
-                            return fault(.alignment, "\(entryName(vma: v, hp: hp, pos: pos)) maps P\(ev.page)+\(ev.sub) (file index \(idx)), but it covers file index \(vm.pgoff + hp) at offset \(wantSub)")
+                            return fault(.alignment, "\(entryName(vma: v, hp: hp, pos: pos)) \(ev.kind == .leaf ? "maps" : "is a migration entry for") P\(ev.page)+\(ev.sub) (file index \(idx)), but it covers file index \(vm.pgoff + hp) at offset \(wantSub)")
                         }
                     }
-                    if truncated && vm.pgoff + hp >= isize {
+                    if truncated && ev.kind == .leaf && vm.pgoff + hp >= isize {
                         return fault(.truncation, "\(entryName(vma: v, hp: hp, pos: pos)) still maps file index \(vm.pgoff + hp) after truncation to \(isize) hugepages")
                     }
                 }
@@ -44,7 +53,9 @@ extension Machine {
         }
         // Leaf counts stay in the on-stack tuple: no allocation on the per-state path.
         return withUnsafeBytes(of: &leaves) { raw -> Int32 in
+            withUnsafeBytes(of: &migrations) { rawMig -> Int32 in
             let counts = raw.bindMemory(to: Int.self)
+            let migCounts = rawMig.bindMemory(to: Int.self)
             for p in 0..<nPages {
                 let mc = Int(s[pageW(p, Model.PageField.mapcount)])
                 if on(.mapcount) && mc != counts[p] {
@@ -56,8 +67,10 @@ extension Machine {
                     var gathered = 0, held = 0
                     for t in 0..<nThreads { gathered += Int(s[gatherW(t, p)]); held += Int(s[heldW(t, p)]) }
                     let rc = Int(s[pageW(p, Model.PageField.refcount)])
-                    if rc != cache + counts[p] + gathered + held && flags & Model.PageFlag.allocated != 0 {
-                        return fault(.refcount, "refcount(P\(p)) = \(rc) but page cache \(cache) + leaves \(counts[p]) + deferred puts \(gathered) + held by threads \(held) = \(cache + counts[p] + gathered + held)")
+                    let mig = migCounts[p]
+                    if rc != cache + counts[p] + mig + gathered + held && flags & Model.PageFlag.allocated != 0 {
+                        let migText = mig > 0 ? " + migration entries \(mig)" : ""
+                        return fault(.refcount, "refcount(P\(p)) = \(rc) but page cache \(cache) + leaves \(counts[p])\(migText) + deferred puts \(gathered) + held by threads \(held) = \(cache + counts[p] + mig + gathered + held)")
                     }
                 }
             }
@@ -75,6 +88,7 @@ extension Machine {
                 }
             }
             return -1
+          }
         }
     }
 

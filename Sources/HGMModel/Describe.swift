@@ -47,6 +47,11 @@ extension Machine {
                 if a[w] != b[w] { out.append("\(name)(P\(p)): \(a[w]) -> \(b[w])") }
             }
         }
+        for p in 0..<model.pageCount {
+            let w = model.pageWord(p, Model.PageField.flags)
+            let was = a[w] & Model.PageFlag.notMigratable != 0, now = b[w] & Model.PageFlag.notMigratable != 0
+            if was != now { out.append("P\(p) \(now ? "isolated (HPageMigratable cleared)" : "put back (HPageMigratable set)")") }
+        }
         for i in 0..<model.world.hugepages {
             let w = model.cacheBase + i
             if a[w] != b[w] {

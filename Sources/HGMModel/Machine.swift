@@ -308,7 +308,9 @@ public final class Machine {
             case .either:
                 return result
             case .end:
-                if on(.lockBalance) {
+                // After a use-after-free in this step (e.g. an unlock through a freed table's
+                // PTL) the lock state is undefined: no follow-on lock-balance report.
+                if on(.lockBalance) && raised & (1 << UInt64(Machine.stopIDs.1)) == 0 {
                     for i in 0..<nLocks where holds(s, t, i) {
                         result = first(result, fault(.lockBalance, "thread \(model.threads[t].name) returned from \(model.threads[t].procedure) still holding \(model.lockSlots[i].name)"))
                         break
@@ -532,7 +534,67 @@ public final class Machine {
             let (h, e) = access(s, t, arg(args, 0, s, t), "clear")
             if e >= 0 { v = e; break }
             v = writeCheck(s, t, h)
-            s[entryW(h.vma, h.hp, h.pos)] = PTEValue(kind: p == .clear ? .none : .marker).word
+            let w = entryW(h.vma, h.hp, h.pos)
+            let ev = PTEValue(s[w])
+            // A migration entry holds the page reference its leaf had (install_migration):
+            // clearing it drops that reference through this thread's deferred puts.
+            if ev.kind == .migration { s[gatherW(t, ev.page)] += 1 }
+            s[w] = PTEValue(kind: p == .clear ? .none : .marker).word
+        case .installMigration:
+            // §2.10 try_to_migrate_one: LEAF -> MIGRATION(page, subpage); page_remove_rmap
+            // (mapcount -1, §4 inv. 1); the mapping's page reference moves to the entry.
+            let (h, e) = access(s, t, arg(args, 0, s, t), "install_migration")
+            if e >= 0 { v = e; break }
+            v = writeCheck(s, t, h)
+            let w = entryW(h.vma, h.hp, h.pos)
+            let ev = PTEValue(s[w])
+            guard ev.kind == .leaf else { v = first(v, modelError("install_migration on \(entryName(h)), which is \(ev.kind.name), not a leaf")); break }
+            s[w] = PTEValue(kind: .migration, page: ev.page, sub: ev.sub).word
+            s[pageW(ev.page, Model.PageField.mapcount)] -= 1
+        case .removeMigration:
+            // §2.10 remove_migration_pte: MIGRATION -> LEAF(page, subpage of addr);
+            // page_dup_file_rmap (mapcount +1); the entry's reference becomes the leaf's.
+            let (h, e) = access(s, t, arg(args, 0, s, t), "remove_migration")
+            if e >= 0 { v = e; break }
+            guard let pg = pageArg(1) else { v = modelError("remove_migration needs a page, got \(describe(arg(args, 1, s, t)))"); break }
+            let a = arg(args, 2, s, t)
+            guard tagOf(a) == .int else { v = modelError("remove_migration needs an address"); break }
+            v = writeCheck(s, t, h)
+            let w = entryW(h.vma, h.hp, h.pos)
+            let ev = PTEValue(s[w])
+            guard ev.kind == .migration else { v = first(v, modelError("remove_migration on \(entryName(h)), which is \(ev.kind.name), not a migration entry")); break }
+            let size = sizeAt(depthOf(h.pos))
+            let off = ((intOf(a) - vmaStartA[h.vma]) % hpPages + hpPages) % hpPages
+            s[w] = PTEValue(kind: .leaf, page: pg, sub: off - off % size).word
+            s[pageW(pg, Model.PageField.mapcount)] += 1
+            if pg != ev.page {      // restored to another page: the reference moves with it
+                s[pageW(ev.page, Model.PageField.refcount)] -= 1
+                s[pageW(pg, Model.PageField.refcount)] += 1
+            }
+        case .installHwpoison:
+            // Memory failure: any entry but a table -> HWPOISON. A leaf's rmap is removed
+            // (mapcount -1); a leaf's or migration entry's reference becomes a deferred put.
+            let (h, e) = access(s, t, arg(args, 0, s, t), "install_hwpoison")
+            if e >= 0 { v = e; break }
+            v = writeCheck(s, t, h)
+            let w = entryW(h.vma, h.hp, h.pos)
+            let ev = PTEValue(s[w])
+            guard ev.kind != .table else { v = first(v, modelError("install_hwpoison on \(entryName(h)), which is a table")); break }
+            if ev.kind == .leaf { s[pageW(ev.page, Model.PageField.mapcount)] -= 1 }
+            if ev.kind == .leaf || ev.kind == .migration { s[gatherW(t, ev.page)] += 1 }
+            s[w] = PTEValue(kind: .hwpoison).word
+        case .isolateHugetlb, .putbackHugetlb:
+            // isolate_hugetlb clears HPageMigratable (it doubles as the isolation flag) and
+            // fails on a page already isolated or not migratable; putback_active_hugepage sets it.
+            guard let pg = pageArg(0) else { v = modelError("\(p.signature.name) needs a page"); break }
+            let fw = pageW(pg, Model.PageField.flags)
+            if p == .isolateHugetlb {
+                let ok = s[fw] & Model.PageFlag.notMigratable == 0
+                if ok { s[fw] |= Model.PageFlag.notMigratable }
+                set(mkInt(ok ? 1 : 0))
+            } else {
+                s[fw] &= ~Model.PageFlag.notMigratable
+            }
         case .freeTables:
             let (h, e) = access(s, t, arg(args, 0, s, t), "free tables")
             if e >= 0 { v = e; break }

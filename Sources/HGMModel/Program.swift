@@ -5,6 +5,7 @@ public enum Prim: Int32, Sendable, CaseIterable {
     case lock, readLock, writeLock, unlock, readUnlock, writeUnlock
     case trylock, readTrylock, writeTrylock
     case read, descend, populate, mapLeaf, zap, clear, setMarker, freeTables
+    case installMigration, removeMigration, installHwpoison, isolateHugetlb, putbackHugetlb
     case findGetPage, putPage, pageInCache, allocPage, addToCache, deleteFromCache
     case pageHwpoison, pageMigratable, pageMapped
     case isizeRead, isizeWrite
@@ -19,6 +20,9 @@ public enum Prim: Int32, Sendable, CaseIterable {
         case .read: ("read", 1, true); case .descend: ("descend", 2, true); case .populate: ("populate", 1, false)
         case .mapLeaf: ("map_leaf", 3, false); case .zap: ("zap", 1, false); case .clear: ("clear", 1, false)
         case .setMarker: ("set_marker", 1, false); case .freeTables: ("free_tables", 1, false)
+        case .installMigration: ("install_migration", 1, false); case .removeMigration: ("remove_migration", 3, false)
+        case .installHwpoison: ("install_hwpoison", 1, false)
+        case .isolateHugetlb: ("isolate_hugetlb", 1, true); case .putbackHugetlb: ("putback_hugetlb", 1, false)
         case .findGetPage: ("find_get_page", 1, true); case .putPage: ("put_page", 1, false)
         case .pageInCache: ("page_in_cache", 1, true); case .allocPage: ("alloc_huge_page", 0, true)
         case .addToCache: ("add_to_page_cache", 2, true); case .deleteFromCache: ("delete_from_page_cache", 1, false)
