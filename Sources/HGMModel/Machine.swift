@@ -514,9 +514,7 @@ public final class Machine {
             let a = arg(args, 2, s, t)
             guard tagOf(a) == .int else { v = modelError("map_leaf needs an address"); break }
             v = writeCheck(s, t, h)
-            let size = sizeAt(depthOf(h.pos))
-            let off = ((intOf(a) - vmaStartA[h.vma]) % hpPages + hpPages) % hpPages
-            s[entryW(h.vma, h.hp, h.pos)] = PTEValue(kind: .leaf, page: pg, sub: off - off % size).word
+            s[entryW(h.vma, h.hp, h.pos)] = leafValue(h, pg, intOf(a))
             s[pageW(pg, Model.PageField.mapcount)] += 1
             let hw = heldW(t, pg)
             if s[hw] > 0 { s[hw] -= 1 }   // the caller's lookup reference becomes the mapping's reference
@@ -563,9 +561,7 @@ public final class Machine {
             let w = entryW(h.vma, h.hp, h.pos)
             let ev = PTEValue(s[w])
             guard ev.kind == .migration else { v = first(v, modelError("remove_migration on \(entryName(h)), which is \(ev.kind.name), not a migration entry")); break }
-            let size = sizeAt(depthOf(h.pos))
-            let off = ((intOf(a) - vmaStartA[h.vma]) % hpPages + hpPages) % hpPages
-            s[w] = PTEValue(kind: .leaf, page: pg, sub: off - off % size).word
+            s[w] = leafValue(h, pg, intOf(a))
             s[pageW(pg, Model.PageField.mapcount)] += 1
             if pg != ev.page {      // restored to another page: the reference moves with it
                 s[pageW(ev.page, Model.PageField.refcount)] -= 1
@@ -693,6 +689,14 @@ public final class Machine {
         }
         if evalError { evalError = false; v = first(v, modelError(evalErrorText)) }
         return v
+    }
+
+    /// The leaf an entry gets for `page` at address `addr`: the subpage of `addr`, aligned
+    /// down to the entry's size (`hugetlb_find_subpage` + `make_huge_pte_with_shift`).
+    @inline(__always) func leafValue(_ h: HPTE, _ page: Int, _ addr: Int) -> Word {
+        let size = sizeAt(depthOf(h.pos))
+        let off = ((addr - vmaStartA[h.vma]) % hpPages + hpPages) % hpPages
+        return PTEValue(kind: .leaf, page: page, sub: off - off % size).word
     }
 
     /// Frees the table below `pos` and every table below that; marks every walk result into
