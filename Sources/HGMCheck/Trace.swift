@@ -73,12 +73,16 @@ public struct TraceBuilder {
         if f.thread >= 0 { moves.append((f.thread, f.choice)) }
         m.wantDetail = true
         defer { m.wantDetail = false }
+        m.detail = ""
+        m.details = [:]
         var (s, v0, vt) = m.initialState()
         var message = ""
         var anchor: String? = nil
         if v0 >= 0 && moves.isEmpty {
-            message = m.detail
-            if vt >= 0 { anchor = model.info[model.threads[vt].entry].location.description }
+            let d = m.details[f.id]
+            message = d?.text ?? m.detail
+            if let pc = d?.pc { anchor = model.info[pc].location.description }
+            else if vt >= 0 { anchor = model.info[model.threads[vt].entry].location.description }
         }
         var before = s
         var lastThread = -1

@@ -259,8 +259,13 @@ public final class Machine {
     func runLocal(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ pc: inout Int, atomic: Int) -> Int32 {
         var atomic = atomic
         var result: Int32 = -1
+        var budget = 1 << 20      // local operations in one step; a loop with no step in it never ends
         while true {
             curPC = pc
+            budget -= 1
+            if budget == 0 {
+                return first(result, modelError("a loop at \(model.info[pc].location.description) runs forever without taking a step"))
+            }
             switch ops[pc] {
             case .eval(let dst, let e):
                 let x = eval(e, s, t)

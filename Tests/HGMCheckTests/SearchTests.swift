@@ -269,6 +269,21 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(Checker.check(m).verdict, .holds)
     }
 
+    func testALoopWithoutAStepIsAModelErrorNotAHang() throws {
+        let m = try model(header + """
+            proc spin() {
+                x = 0
+                while x < 3 bound 5 { y = x }
+                return 0
+            }
+            thread A = spin()
+            expect violation model-error, loop-bound
+            """)
+        let r = Checker.check(m)
+        XCTAssertTrue(r.violations.contains { $0.invariant == "model-error" && $0.message.contains("runs forever without taking a step") },
+                      r.violations.map(\.message).joined(separator: "; "))
+    }
+
     func testDeterministicTraces() throws {
         let text = try String(contentsOfFile: specsPath("races/collapse-read-lock.hgm"), encoding: .utf8)
         _ = text
