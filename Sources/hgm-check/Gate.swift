@@ -41,7 +41,8 @@ struct Gate: ParsableCommand {
             }
             if isDir.boolValue {
                 let found = (FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? [])
-                    .filter { $0.hasSuffix(".hgm") }.sorted().map { (root as NSString).appendingPathComponent($0) }
+                    .filter { $0.hasSuffix(".hgm") && !($0 as NSString).lastPathComponent.hasPrefix(".") }   // hidden files are not specs
+                    .sorted().map { (root as NSString).appendingPathComponent($0) }
                 if found.isEmpty { errors.append("error: no specs (.hgm files) under '\(root)'") }
                 files += found
             } else {

@@ -49,7 +49,7 @@ func allSpecs() throws -> [String] {
     let e = FileManager.default.enumerator(atPath: specs.path)!
     var out: [String] = []
     while let f = e.nextObject() as? String {
-        guard f.hasSuffix(".hgm") else { continue }
+        guard f.hasSuffix(".hgm"), !(f as NSString).lastPathComponent.hasPrefix(".") else { continue }
         let text = try String(contentsOf: specs.appendingPathComponent(f), encoding: .utf8)
         let lines = text.split(separator: "\n")
         if lines.contains(where: { $0.hasPrefix("thread ") || $0.hasPrefix("prove ") }) { out.append("Specs/" + f) }
