@@ -41,7 +41,7 @@ extension Machine {
                     if on(.alignment) {
                         let wantSub = offsetOf(pos)
                         let idx = Int(s[pageW(ev.page, Model.PageField.index)])
-                        if ev.sub != wantSub || idx != vm.pgoff + hp {
+                        if ev.sub != wantSub || (idx >= 0 && idx != vm.pgoff + hp) {   // index -1: a private page, never in the file
                             return fault(.alignment, "\(entryName(vma: v, hp: hp, pos: pos)) \(ev.kind == .leaf ? "maps" : "is a migration entry for") P\(ev.page)+\(ev.sub) (file index \(idx)), but it covers file index \(vm.pgoff + hp) at offset \(wantSub)")
                         }
                     }

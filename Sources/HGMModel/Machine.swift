@@ -48,6 +48,7 @@ public final class Machine {
     let vmaShared: UnsafeMutableBufferPointer<Bool>
     let vmaStartA: UnsafeMutableBufferPointer<Int>
     let positions: Int, hpPages: Int, nLevels: Int, nPages: Int, nLocks: Int
+    let recyclePages: Bool
     let cacheBase: Int, isizeWord: Int, wokenWord: Int, pagesBase: Int, pageLock0: Int
     static let threadHeader = Model.threadHeader
 
@@ -69,6 +70,7 @@ public final class Machine {
         let g = model.geometry
         positions = g.positions; hpPages = g.hugepagePages; nLevels = g.treeLevels.count
         nPages = model.pageCount; nLocks = model.lockSlots.count
+        recyclePages = model.world.recyclePages
         cacheBase = model.cacheBase; isizeWord = model.isizeWord; wokenWord = model.wokenWord
         pagesBase = model.pagesBase; pageLock0 = model.pageLockSlot0
         tBase = copy(model.threads.map(\.base))
@@ -571,6 +573,7 @@ public final class Machine {
             if pg != ev.page {      // restored to another page: the reference moves with it
                 s[pageW(ev.page, Model.PageField.refcount)] -= 1
                 s[pageW(pg, Model.PageField.refcount)] += 1
+                recycle(s, ev.page)
             }
         case .installHwpoison:
             // Memory failure: any entry but a table -> HWPOISON. A leaf's rmap is removed
@@ -619,6 +622,7 @@ public final class Machine {
             s[pageW(pg, Model.PageField.refcount)] -= 1
             let hw = heldW(t, pg)
             if s[hw] > 0 { s[hw] -= 1 }
+            recycle(s, pg)
         case .pageInCache:
             guard let pg = pageArg(0) else { v = modelError("page_in_cache needs a page"); break }
             set(mkInt(s[pageW(pg, Model.PageField.flags)] & Model.PageFlag.cached != 0 ? 1 : 0))
@@ -653,6 +657,7 @@ public final class Machine {
                 s[fw] &= ~Model.PageFlag.cached
                 s[cacheBase + Int(s[pageW(pg, Model.PageField.index)])] = 0
                 s[pageW(pg, Model.PageField.refcount)] -= 1
+                recycle(s, pg)
             }
         case .pageHwpoison, .pageMigratable, .pageMapped:
             guard let pg = pageArg(0) else { v = modelError("\(p.signature.name) needs a page"); break }
@@ -688,12 +693,24 @@ public final class Machine {
         case .tlbFinish:
             for pg in 0..<nPages {
                 let gw = gatherW(t, pg)
-                s[pageW(pg, Model.PageField.refcount)] -= s[gw]
-                s[gw] = 0
+                if s[gw] != 0 {
+                    s[pageW(pg, Model.PageField.refcount)] -= s[gw]
+                    s[gw] = 0
+                    recycle(s, pg)      // free_huge_page at tlb_finish_mmu (R7(b))
+                }
             }
         }
         if evalError { evalError = false; v = first(v, modelError(evalErrorText)) }
         return v
+    }
+
+    /// With `recycle_pages`, a page whose last reference is gone (refcount 0, not cached,
+    /// not mapped) returns to the free pool (free_huge_page); alloc_huge_page may reuse it.
+    @inline(__always) func recycle(_ s: UnsafeMutablePointer<Word>, _ pg: Int) {
+        guard recyclePages, s[pageW(pg, Model.PageField.refcount)] == 0, s[pageW(pg, Model.PageField.mapcount)] == 0,
+              s[pageW(pg, Model.PageField.flags)] & Model.PageFlag.cached == 0 else { return }
+        s[pageW(pg, Model.PageField.flags)] &= ~Model.PageFlag.allocated
+        s[pageW(pg, Model.PageField.index)] = -1
     }
 
     /// The leaf an entry gets for `page` at address `addr`: the subpage of `addr`, aligned

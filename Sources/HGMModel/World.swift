@@ -34,6 +34,9 @@ public struct World: Sendable {
     public var vmas: [VMA]
     public var locks: [LockDecl]
     public var freePages: Int
+    /// Whether a page goes back to the free pool on its last put (refcount 0, not in the
+    /// page cache, not mapped), so alloc_huge_page can hand it out again (`recycle_pages`).
+    public var recyclePages = false
     public var hwpoison: Set<Int> = []
     public var notMigratable: Set<Int> = []
     public var pageCount: Int { cached.count + freePages }
@@ -94,6 +97,8 @@ public struct World: Sendable {
                     buckets = try intAttr(a, 1...8); hashed = true
                 }
                 w.locks.append(LockDecl(name: n, kind: LockKind(rawValue: e.kind)!, buckets: buckets, hashed: hashed))
+            case "recycle_pages":
+                w.recyclePages = true
             case "free_pages":
                 guard case .int(let v)? = e.value, (0...8).contains(v) else { throw fail(e.location, "free_pages needs a number in 0...8") }
                 w.freePages = v
@@ -108,7 +113,7 @@ public struct World: Sendable {
                 }
             default:
                 throw fail(e.location, "unknown world entry '\(e.kind)'",
-                    didYouMean(e.kind, ["file", "mm", "vma", "mutex", "rwsem", "spinlock", "free_pages", "page"]) ?? "a world holds file, mm, vma, mutex, rwsem, spinlock, free_pages and page entries")
+                    didYouMean(e.kind, ["file", "mm", "vma", "mutex", "rwsem", "spinlock", "free_pages", "recycle_pages", "page"]) ?? "a world holds file, mm, vma, mutex, rwsem, spinlock, free_pages, recycle_pages and page entries")
             }
         }
         if !sawFile { throw fail(fallback, "the world needs a file entry", "e.g. file hugepages = 1, cached = all, i_size = 1") }
