@@ -376,6 +376,7 @@ public struct Compiler {
         if m.world.vmas.contains(where: { $0.name == n }) { return "VMA" }
         if m.world.mms.contains(n) { return "mm" }
         if m.world.locks.contains(where: { $0.name == n }) { return "lock" }
+        if m.world.variables.contains(where: { $0.name == n }) { return "shared variable (use store(\(n), value))" }
         if constant(n) != nil { return "constant" }
         return nil
     }
@@ -432,12 +433,16 @@ public struct Compiler {
             if let v = s.vars[n] { code.append(.local(v)); return }
             if let i = m.world.vmas.firstIndex(where: { $0.name == n }) { code.append(.const(mkInt(i))); return }
             if let i = m.world.mms.firstIndex(of: n) { code.append(.const(mkInt(i))); return }
+            if let i = m.world.variables.firstIndex(where: { $0.name == n }) {
+                if invariant { code.append(.const(mkVar(i))); code.append(.fn(.varValue)); return }
+                code.append(.const(mkVar(i))); return
+            }
             if let c = constant(n) { code.append(.const(c)); return }
             if let l = m.world.locks.first(where: { $0.name == n }) {
                 if l.hashed { throw fail(e.location, "'\(n)' is a hashed lock table; index it: \(n)[index]") }
                 code.append(.const(mkLock(m.lockSlots.firstIndex { $0.name == n }!))); return
             }
-            let candidates = Array(s.vars.keys) + m.world.vmas.map(\.name) + m.world.mms + m.world.locks.map(\.name)
+            let candidates = Array(s.vars.keys) + m.world.vmas.map(\.name) + m.world.mms + m.world.locks.map(\.name) + m.world.variables.map(\.name)
                 + ["PAGE", "PAGE_SIZE", "HPAGE_SIZE", "NULL", "true", "false"] + Array(Compiler.errnos.keys)
                 + g.treeLevels.map { "\($0.name)_SIZE" } + (0..<m.world.pageCount).map { "P\($0)" }
             throw fail(e.location, invariant ? "unknown name '\(n)' in an invariant" : "unknown name '\(n)'",
@@ -603,6 +608,8 @@ public struct Compiler {
         w += 1
         m.wokenWord = w
         w += 1
+        m.variablesBase = w
+        w += m.world.variables.count
         m.cacheBase = w
         w += m.world.hugepages
         m.words = w

@@ -59,6 +59,10 @@ extension Machine {
                 out.append("page cache[\(i)]: \(pc(a[w])) -> \(pc(b[w]))")
             }
         }
+        for (i, v) in model.world.variables.enumerated() {
+            let w = model.variablesBase + i
+            if a[w] != b[w] { out.append("\(v.name): \(a[w]) -> \(b[w])") }
+        }
         if a[model.isizeWord] != b[model.isizeWord] { out.append("i_size: \(a[model.isizeWord]) -> \(b[model.isizeWord]) hugepages") }
         for u in 0..<nThreads {
             let w = model.waitMsgWord(u)

@@ -177,6 +177,9 @@ extension Machine {
             guard let i = int(a0), i >= 0, i < model.world.hugepages else { return err("cached needs a file index") }
             return b(s[cacheBase + i] != 0)
         case .iSize: return mkInt(Int(s[isizeWord]))
+        case .varValue:
+            guard tagOf(a0) == .variable else { return err("not a shared variable") }
+            return mkInt(Int(s[model.variablesBase + payload(a0)]))
         }
     }
 }

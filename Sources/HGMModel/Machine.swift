@@ -178,6 +178,7 @@ public final class Machine {
         for p in w.hwpoison { s[pageW(p, Model.PageField.flags)] |= Model.PageFlag.hwpoison }
         for p in w.notMigratable { s[pageW(p, Model.PageField.flags)] |= Model.PageFlag.notMigratable }
         s[isizeWord] = Word(w.isize)
+        for (i, v) in w.variables.enumerated() { s[model.variablesBase + i] = Word(v.initial) }
         for v in model.treeBase { for b in v { for p in 0..<positions { s[b + p] = noneEntryWord } } }
         var violation: Int32 = -1
         var vt = -1
@@ -666,6 +667,14 @@ public final class Machine {
                 : p == .pageMigratable ? f & Model.PageFlag.notMigratable == 0
                 : s[pageW(pg, Model.PageField.mapcount)] > 0
             set(mkInt(r ? 1 : 0))
+        case .load, .store:
+            let r = arg(args, 0, s, t)
+            guard tagOf(r) == .variable else { v = modelError("\(p.signature.name) needs a shared variable (declared with var in the world), got \(describe(r))"); break }
+            let w = model.variablesBase + payload(r)
+            if p == .load { set(mkInt(Int(s[w]))); break }
+            let x = arg(args, 1, s, t)
+            guard tagOf(x) == .int else { v = modelError("store needs a number, got \(describe(x))"); break }
+            s[w] = Word(intOf(x))
         case .isizeRead:
             set(mkInt(Int(s[isizeWord])))
         case .isizeWrite:
@@ -761,6 +770,7 @@ public final class Machine {
         case .null: return "NULL"
         case .page: return "P\(payload(w))"
         case .lock: return model.lockSlots[lockSlotOf(w)].name
+        case .variable: return model.world.variables[payload(w)].name
         case .hpte:
             let h = HPTE(w)
             return "hpte(\(entryName(h)))" + (h.dangling ? " [dangling]" : "")

@@ -41,6 +41,8 @@ public struct Model: Sendable {
     var isizeWord = 0
     /// Bitmask of model addresses (below 32) that a wake_range covered: a waiter asleep on one is a lost wakeup.
     var wokenWord = 0
+    /// First word of the world's shared variables.
+    var variablesBase = 0
     var cacheBase = 0
     public static let threadHeader = 4
 

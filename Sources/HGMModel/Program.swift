@@ -10,6 +10,7 @@ public enum Prim: Int32, Sendable, CaseIterable {
     case pageHwpoison, pageMigratable, pageMapped
     case isizeRead, isizeWrite
     case uffdEnqueue, uffdSleep, uffdDequeue, wakeRange, tlbFinish
+    case load, store
 
     /// Spec-level name, arity, and whether the call yields a value.
     public var signature: (name: String, arity: Int, returns: Bool) {
@@ -29,6 +30,7 @@ public enum Prim: Int32, Sendable, CaseIterable {
         case .pageHwpoison: ("page_hwpoison", 1, true); case .pageMigratable: ("page_migratable", 1, true)
         case .pageMapped: ("page_mapped", 1, true)
         case .isizeRead: ("i_size_read", 0, true); case .isizeWrite: ("i_size_write", 1, false)
+        case .load: ("load", 1, true); case .store: ("store", 2, false)
         case .uffdEnqueue: ("uffd_enqueue", 2, false); case .uffdSleep: ("uffd_sleep", 0, false); case .uffdDequeue: ("uffd_dequeue", 0, false)
         case .wakeRange: ("wake_range", 2, false); case .tlbFinish: ("tlb_finish", 0, false)
         }
@@ -46,7 +48,7 @@ public enum PureFn: Int32, Sendable, CaseIterable {
     case isErr, isNull, min, max, alignDown, withDefaultPtl, hpageSize
     case vmaStart, vmaEnd, vmaPgoff, vmaMapsIndex, indexAddr, nrVmas, filePages
     // State functions: only in user invariants.
-    case mapcount, refcount, cached, iSize
+    case mapcount, refcount, cached, iSize, varValue
 
     public var signature: (name: String, arity: Int) {
         switch self {
@@ -65,9 +67,10 @@ public enum PureFn: Int32, Sendable, CaseIterable {
         case .vmaStart: ("vma_start", 1); case .vmaEnd: ("vma_end", 1); case .vmaPgoff: ("vma_pgoff", 1); case .vmaMapsIndex: ("vma_maps_index", 2)
         case .indexAddr: ("index_addr", 2); case .nrVmas: ("nr_vmas", 0); case .filePages: ("file_pages", 0)
         case .mapcount: ("mapcount", 1); case .refcount: ("refcount", 1); case .cached: ("cached", 1); case .iSize: ("i_size", 0)
+        case .varValue: ("$value", 1)
         }
     }
-    public var readsState: Bool { self == .mapcount || self == .refcount || self == .cached || self == .iSize }
+    public var readsState: Bool { self == .mapcount || self == .refcount || self == .cached || self == .iSize || self == .varValue }
     public static let byName: [String: PureFn] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.signature.name, $0) })
 }
 

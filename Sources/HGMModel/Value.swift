@@ -2,7 +2,7 @@
 /// the payload (arithmetic shift for integers). Equal values have equal words, so `==`
 /// on entry values is `pte_same`.
 public enum Tag: Int32, Sendable {
-    case int = 0, hpte = 1, page = 2, null = 3, entry = 4, lock = 5
+    case int = 0, hpte = 1, page = 2, null = 3, entry = 4, lock = 5, variable = 6
 }
 
 public typealias Word = Int32
@@ -64,3 +64,6 @@ public let noneEntryWord: Word = PTEValue(kind: .none).word
 @inline(__always) func lockSlotOf(_ w: Word) -> Int { payload(w) & 0xFFFFF }
 @inline(__always) func lockDangling(_ w: Word) -> Bool { (payload(w) >> 20) & 1 == 1 }
 @inline(__always) func mkPage(_ id: Int) -> Word { mk(.page, id) }
+
+/// A reference to a shared variable declared in the world (`var NAME = value`).
+@inline(__always) func mkVar(_ slot: Int) -> Word { mk(.variable, slot) }

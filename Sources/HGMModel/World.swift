@@ -37,6 +37,9 @@ public struct World: Sendable {
     /// Whether a page goes back to the free pool on its last put (refcount 0, not in the
     /// page cache, not mapped), so alloc_huge_page can hand it out again (`recycle_pages`).
     public var recyclePages = false
+    /// Shared integer variables (`var NAME = value`): kernel fields such as vma_lock->vma
+    /// that a race reads and writes outside the page tables; `load`/`store` are steps.
+    public var variables: [(name: String, initial: Int)] = []
     public var hwpoison: Set<Int> = []
     public var notMigratable: Set<Int> = []
     public var pageCount: Int { cached.count + freePages }
@@ -97,6 +100,19 @@ public struct World: Sendable {
                     buckets = try intAttr(a, 1...8); hashed = true
                 }
                 w.locks.append(LockDecl(name: n, kind: LockKind(rawValue: e.kind)!, buckets: buckets, hashed: hashed))
+            case "var":
+                guard e.name == nil, e.attrs.count == 1, let a = e.attrs.first else {
+                    throw fail(e.location, "write var NAME = value (a shared integer, e.g. var vma_ptr = 1)")
+                }
+                try declare(a.key, a.location)
+                var v = 0
+                switch a.value {
+                case nil: v = 0
+                case .int(let x)?: v = x
+                default: throw fail(a.location, "a shared variable starts as a number")
+                }
+                guard abs(v) < 1 << 20 else { throw fail(a.location, "initial value \(v) is too large") }
+                w.variables.append((a.key, v))
             case "recycle_pages":
                 w.recyclePages = true
             case "free_pages":
@@ -113,7 +129,7 @@ public struct World: Sendable {
                 }
             default:
                 throw fail(e.location, "unknown world entry '\(e.kind)'",
-                    didYouMean(e.kind, ["file", "mm", "vma", "mutex", "rwsem", "spinlock", "free_pages", "recycle_pages", "page"]) ?? "a world holds file, mm, vma, mutex, rwsem, spinlock, free_pages, recycle_pages and page entries")
+                    didYouMean(e.kind, ["file", "mm", "vma", "mutex", "rwsem", "spinlock", "free_pages", "recycle_pages", "page", "var"]) ?? "a world holds file, mm, vma, mutex, rwsem, spinlock, free_pages, recycle_pages and page entries")
             }
         }
         if !sawFile { throw fail(fallback, "the world needs a file entry", "e.g. file hugepages = 1, cached = all, i_size = 1") }

@@ -55,13 +55,24 @@ public final class SourceMap: @unchecked Sendable {
 
 /// The nearest of `candidates` to `name` by edit distance, if close enough to be a likely typo.
 public func nearestName(_ name: String, in candidates: some Sequence<String>) -> String? {
-    var best: (String, Int)?
-    for c in Set(candidates).sorted() {      // sorted: ties resolve the same way every run
-        let d = editDistance(name.lowercased(), c.lowercased())
-        if best == nil || d < best!.1 { best = (c, d) }
+    // Ties go to the candidate sharing more letters (so `vam` suggests `vma` over `var`),
+    // then to the first in sorted order, so hints are the same every run.
+    func common(_ a: String, _ b: String) -> Int {
+        var counts: [Character: Int] = [:]
+        for ch in a { counts[ch, default: 0] += 1 }
+        var n = 0
+        for ch in b where counts[ch, default: 0] > 0 { counts[ch]! -= 1; n += 1 }
+        return n
     }
-    guard let (c, d) = best, d <= max(2, name.count / 3) else { return nil }
-    return c
+    var best: (name: String, d: Int, shared: Int)?
+    let lower = name.lowercased()
+    for c in Set(candidates).sorted() {
+        let d = editDistance(lower, c.lowercased())
+        let sh = common(lower, c.lowercased())
+        if best == nil || d < best!.d || (d == best!.d && sh > best!.shared) { best = (c, d, sh) }
+    }
+    guard let b = best, b.d <= max(2, name.count / 3) else { return nil }
+    return b.name
 }
 
 /// Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of
