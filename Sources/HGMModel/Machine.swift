@@ -447,6 +447,17 @@ public final class Machine {
         s[liveW(vma, hp)] & (Word(1) << Word(slot)) != 0
     }
 
+    /// The shared prologue of every entry write: the handle must not dangle (else `v` is the
+    /// use-after-free and nil is returned), then the PTL check's result goes into `v`.
+    /// Returns the handle and the entry's state word.
+    @inline(__always)
+    func writeAccess(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ args: Int32, _ what: String, _ v: inout Int32) -> (HPTE, Int)? {
+        let (h, e) = access(s, t, arg(args, 0, s, t), what)
+        if e >= 0 { v = e; return nil }
+        v = writeCheck(s, t, h)
+        return (h, entryW(h.vma, h.hp, h.pos))
+    }
+
     func writeCheck(_ s: UnsafePointer<Word>, _ t: Int, _ h: HPTE) -> Int32 {
         let canon = canonicalPTL(h)
         if holds(s, t, canon) { return -1 }
@@ -504,10 +515,7 @@ public final class Machine {
             let child = g.pos(depth: k + 1, offset: off)
             set(HPTE(vma: h.vma, hp: h.hp, pos: child, ptlExplicit: k + 2 == nLevels, dangling: false).word)
         case .populate:
-            let (h, e) = access(s, t, arg(args, 0, s, t), "populate")
-            if e >= 0 { v = e; break }
-            v = writeCheck(s, t, h)
-            let w = entryW(h.vma, h.hp, h.pos)
+            guard let (h, w) = writeAccess(s, t, args, "populate", &v) else { break }
             guard depthOf(h.pos) + 1 < nLevels else { v = first(v, modelError("cannot split a \(g.pageShift)-shift entry")); break }
             let ev = PTEValue(s[w])
             if ev.kind != .none && on(.splitFromBlank) {
@@ -527,20 +535,14 @@ public final class Machine {
             let hw = heldW(t, pg)
             if s[hw] > 0 { s[hw] -= 1 }   // the caller's lookup reference becomes the mapping's reference
         case .zap:
-            let (h, e) = access(s, t, arg(args, 0, s, t), "zap")
-            if e >= 0 { v = e; break }
-            v = writeCheck(s, t, h)
-            let w = entryW(h.vma, h.hp, h.pos)
+            guard let (h, w) = writeAccess(s, t, args, "zap", &v) else { break }
             let ev = PTEValue(s[w])
             guard ev.kind == .leaf else { v = first(v, modelError("zap of \(entryName(h)), which is \(ev.kind.name), not a leaf")); break }
             s[w] = noneEntryWord
             s[pageW(ev.page, Model.PageField.mapcount)] -= 1
             s[gatherW(t, ev.page)] += 1
         case .clear, .setMarker:
-            let (h, e) = access(s, t, arg(args, 0, s, t), "clear")
-            if e >= 0 { v = e; break }
-            v = writeCheck(s, t, h)
-            let w = entryW(h.vma, h.hp, h.pos)
+            guard let (_, w) = writeAccess(s, t, args, "clear", &v) else { break }
             let ev = PTEValue(s[w])
             // A migration entry holds the page reference its leaf had (install_migration):
             // clearing it drops that reference through this thread's deferred puts.
@@ -549,10 +551,7 @@ public final class Machine {
         case .installMigration:
             // §2.10 try_to_migrate_one: LEAF -> MIGRATION(page, subpage); page_remove_rmap
             // (mapcount -1, §4 inv. 1); the mapping's page reference moves to the entry.
-            let (h, e) = access(s, t, arg(args, 0, s, t), "install_migration")
-            if e >= 0 { v = e; break }
-            v = writeCheck(s, t, h)
-            let w = entryW(h.vma, h.hp, h.pos)
+            guard let (h, w) = writeAccess(s, t, args, "install_migration", &v) else { break }
             let ev = PTEValue(s[w])
             guard ev.kind == .leaf else { v = first(v, modelError("install_migration on \(entryName(h)), which is \(ev.kind.name), not a leaf")); break }
             s[w] = PTEValue(kind: .migration, page: ev.page, sub: ev.sub).word
@@ -579,10 +578,7 @@ public final class Machine {
         case .installHwpoison:
             // Memory failure: any entry but a table -> HWPOISON. A leaf's rmap is removed
             // (mapcount -1); a leaf's or migration entry's reference becomes a deferred put.
-            let (h, e) = access(s, t, arg(args, 0, s, t), "install_hwpoison")
-            if e >= 0 { v = e; break }
-            v = writeCheck(s, t, h)
-            let w = entryW(h.vma, h.hp, h.pos)
+            guard let (h, w) = writeAccess(s, t, args, "install_hwpoison", &v) else { break }
             let ev = PTEValue(s[w])
             guard ev.kind != .table else { v = first(v, modelError("install_hwpoison on \(entryName(h)), which is a table")); break }
             if ev.kind == .leaf { s[pageW(ev.page, Model.PageField.mapcount)] -= 1 }
