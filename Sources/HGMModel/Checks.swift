@@ -17,7 +17,7 @@ extension Machine {
             for t in 0..<nThreads where s[flagsW(t)] & 1 != 0 && finished(s, t) { truncated = true; break }
         }
         let isize = Int(s[isizeWord])
-        for (v, vm) in w.vmas.enumerated() {
+        for (v, vm) in w.vmas.enumerated() where vm.splitFrom == nil {    // a split-off VMA's tables are its parent's
             for hp in 0..<vm.pages {
                 let base = treeBaseOf(v, hp)
                 let live = s[base + positions]
@@ -120,8 +120,10 @@ extension Machine {
 
     /// Whether a present leaf covers the address.
     func mapped(_ s: UnsafeMutablePointer<Word>, _ a: Int) -> Bool {
-        guard let (v, hp, off) = locate(a) else { return false }
-        let base = treeBaseOf(v, hp)
+        guard let (v, hp, off) = locate(a, s) else { return false }
+        let tree = pmdSharing ? pudTree(s, v) : v
+        guard tree >= 0 else { return false }
+        let base = treeBaseOf(tree, hp)
         let live = s[base + positions]
         var pos = 0
         for k in 0..<nLevels {

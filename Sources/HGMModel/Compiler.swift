@@ -82,8 +82,13 @@ public struct Compiler {
         for mm in m.world.mms { m.pageTableLockSlot.append(addLock("page_table_lock(\(mm))", .spinlock, "ptl")) }
         m.pageLockSlot0 = m.lockSlots.count
         for p in 0..<m.world.pageCount { _ = addLock("page_lock(P\(p))", .mutex, "page_lock") }
-        for v in m.world.vmas { m.rootLockSlot.append(addLock("ptl(\(v.name) root table)", .spinlock, "ptl")) }
+        // A split-off VMA maps part of its parent's page tables: same table pages, same PTLs.
         for v in m.world.vmas {
+            if let p = v.splitFrom { m.rootLockSlot.append(m.rootLockSlot[p]); continue }
+            m.rootLockSlot.append(addLock("ptl(\(v.name) root table)", .spinlock, "ptl"))
+        }
+        for v in m.world.vmas {
+            if let p = v.splitFrom { m.splitLockBase.append(m.splitLockBase[p] + v.splitAt * g.tableSlots); continue }
             m.splitLockBase.append(m.lockSlots.count)
             for hp in 0..<v.pages {
                 for t in 0..<g.tableSlots {
@@ -598,10 +603,13 @@ public struct Compiler {
         }
         m.treeBase = []
         for v in m.world.vmas {
+            if let p = v.splitFrom { m.treeBase.append(Array(m.treeBase[p][v.splitAt...])); continue }
             var bases: [Int] = []
             for _ in 0..<v.pages { bases.append(w); w += g.positions + 1 }
             m.treeBase.append(bases)
         }
+        m.vmaStateBase = w
+        w += m.world.vmas.count
         m.pagesBase = w
         w += m.world.pageCount * Model.pageWords
         m.isizeWord = w

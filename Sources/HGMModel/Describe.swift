@@ -19,7 +19,7 @@ extension Machine {
     /// The changes between two states, one phrase each.
     public func describeChanges(_ a: UnsafePointer<Word>, _ b: UnsafePointer<Word>, thread t: Int) -> [String] {
         var out: [String] = []
-        for (v, vm) in model.world.vmas.enumerated() {
+        for (v, vm) in model.world.vmas.enumerated() where vm.splitFrom == nil {
             for hp in 0..<vm.pages {
                 for pos in 0..<g.positions {
                     let w = model.entryWord(v, hp, pos)

@@ -56,7 +56,7 @@ extension Machine {
                 stack[sp - 1] = mkInt(r)
             case .fn(let f):
                 let n = f.signature.arity
-                let r = pure(f, sp - n, s)
+                let r = pure(f, sp - n, s, t)
                 if evalError { return 0 }
                 sp -= n
                 stack[sp] = r; sp += 1
@@ -71,16 +71,7 @@ extension Machine {
         return 0
     }
 
-    /// The VMA, hugepage and page offset of an address, or nil outside every VMA.
-    func locate(_ a: Int) -> (vma: Int, hp: Int, off: Int)? {
-        for (i, v) in model.world.vmas.enumerated() where a >= v.start && a < v.start + v.pages * hpPages {
-            let rel = a - v.start
-            return (i, rel / hpPages, rel % hpPages)
-        }
-        return nil
-    }
-
-    func pure(_ f: PureFn, _ at: Int, _ s: UnsafeMutablePointer<Word>) -> Word {
+    func pure(_ f: PureFn, _ at: Int, _ s: UnsafeMutablePointer<Word>, _ t: Int) -> Word {
         let a0 = stack[at]
         let a1 = f.signature.arity > 1 ? stack[at + 1] : 0
         func int(_ w: Word) -> Int? { tagOf(w) == .int ? intOf(w) : nil }
@@ -90,13 +81,28 @@ extension Machine {
         func vma(_ w: Word) -> Int? { int(w).flatMap { $0 >= 0 && $0 < model.world.vmas.count ? $0 : nil } }
         func page(_ w: Word) -> Int? { tagOf(w) == .page ? payload(w) : nil }
         let name = f.signature.name
+        /// A read of a VMA field: through a freed VMA it is a use-after-free (R8).
+        func live(_ v: Int) -> Bool {
+            guard vmaHas(s, v, Model.VMAState.freed) else { return true }
+            if on(.useAfterFree) && t >= 0 {
+                _ = fault(.useAfterFree, "thread \(model.threads[t].name) reads \(name)(\(model.world.vmas[v].name)) of a VMA freed by remove_vma")
+            }
+            return false
+        }
         switch f {
         case .walk:
-            guard let a = int(a0), let (v, hp, _) = locate(a) else { return err("walk: \(describe(a0)) is not an address inside a VMA") }
-            return HPTE(vma: v, hp: hp, pos: 0, ptlExplicit: false, dangling: false).word
+            guard let a = int(a0), let (v, hp, _) = locate(a, s) else { return err("walk: \(describe(a0)) is not an address inside a VMA") }
+            // huge_pte_offset: NULL when the PUD is none (§2.9; only with PMD sharing modelled).
+            let tree = pmdSharing ? pudTree(s, v) : v
+            if tree < 0 { return nullWord }
+            return HPTE(vma: v, hp: hp, pos: 0, ptlExplicit: false, dangling: false, tree: tree).word
         case .ptl:
             guard let h = hpte(a0) else { return err("ptl needs a walk result, got \(describe(a0))") }
-            return mkLock(hptePTL(h), dangling: h.dangling)
+            return mkLock(hptePTL(h), dangling: h.dangling || rootStale(s, h))
+        case .held, .heldWrite:
+            guard tagOf(a0) == .lock, t >= 0 else { return err("\(name) needs a lock, in a procedure (lockdep_assert_held)") }
+            let slot = lockSlotOf(a0)
+            return b(f == .held ? holds(s, t, slot) : holdsWrite(s, t, slot))
         case .vmaLock:
             guard let v = vma(a0) else { return err("vma_lock needs a VMA, got \(describe(a0))") }
             return mkLock(vmaLockS[v])
@@ -128,12 +134,12 @@ extension Machine {
             let k = depthOf(h.pos)
             return mkInt(f == .size ? sizeAt(k) : f == .shift ? g.treeLevels[k].shift : k)
         case .index, .hugepageBase, .vmaOf:
-            guard let a = int(a0), let (v, hp, _) = locate(a) else { return err("\(name): \(describe(a0)) is not an address inside a VMA") }
+            guard let a = int(a0), let (v, hp, _) = locate(a, s) else { return err("\(name): \(describe(a0)) is not an address inside a VMA") }
             if f == .vmaOf { return mkInt(v) }
             if f == .index { return mkInt(model.world.vmas[v].pgoff + hp) }
             return mkInt(model.world.vmas[v].start + hp * hpPages)
         case .largestSize:
-            guard let a = int(a0), let e = int(a1), let (v, _, _) = locate(a) else { return err("largest_size(addr, end) needs addresses") }
+            guard let a = int(a0), let e = int(a1), let (v, _, _) = locate(a, s) else { return err("largest_size(addr, end) needs addresses") }
             let rel = a - model.world.vmas[v].start
             for k in 0..<nLevels {
                 let sz = sizeAt(k)
@@ -142,8 +148,9 @@ extension Machine {
             return mkInt(0)
         case .hgmEnabled, .uffdMinor, .uffdMissing, .exactAddress, .isShared:
             guard let v = vma(a0) else { return err("\(name) needs a VMA, got \(describe(a0))") }
+            guard live(v) else { return mkInt(0) }
             let x = model.world.vmas[v]
-            return b(f == .hgmEnabled ? x.hgm : f == .uffdMinor ? x.uffdMinor : f == .uffdMissing ? x.uffdMissing : f == .exactAddress ? x.exactAddress : x.shared)
+            return b(f == .hgmEnabled ? vmaHas(s, v, Model.VMAState.hgm) : f == .uffdMinor ? x.uffdMinor : f == .uffdMissing ? x.uffdMissing : f == .exactAddress ? x.exactAddress : x.shared)
         case .isErr: return b(tagOf(a0) == .int && intOf(a0) < 0)
         case .isNull: return b(a0 == nullWord)
         case .min, .max:
@@ -159,12 +166,14 @@ extension Machine {
         case .hpageSize: return mkInt(hpPages)
         case .vmaStart, .vmaEnd, .vmaPgoff:
             guard let v = vma(a0) else { return err("\(name) needs a VMA, got \(describe(a0))") }
+            guard live(v) else { return mkInt(0) }
             let x = model.world.vmas[v]
-            return mkInt(f == .vmaStart ? x.start : f == .vmaPgoff ? x.pgoff : x.start + x.pages * hpPages)
+            return mkInt(f == .vmaStart ? x.start : f == .vmaPgoff ? x.pgoff : x.start + vmaField(s, v, Model.VMAState.pagesShift) * hpPages)
         case .vmaMapsIndex, .indexAddr:
             guard let v = vma(a0), let i = int(a1) else { return err("\(name)(vma, index) needs a VMA and a file index") }
             let x = model.world.vmas[v]
-            let maps = i >= x.pgoff && i < x.pgoff + x.pages
+            // Only existing VMAs are in i_mmap; a split VMA maps its current range.
+            let maps = vmaHas(s, v, Model.VMAState.live) && i >= x.pgoff && i < x.pgoff + vmaField(s, v, Model.VMAState.pagesShift)
             if f == .vmaMapsIndex { return b(maps) }
             guard maps else { return err("\(name): \(x.name) does not map file index \(i)") }
             return mkInt(x.start + (i - x.pgoff) * hpPages)

@@ -49,6 +49,11 @@ public final class Machine {
     let vmaStartA: UnsafeMutableBufferPointer<Int>
     let positions: Int, hpPages: Int, nLevels: Int, nPages: Int, nLocks: Int
     let recyclePages: Bool
+    /// PMD sharing is possible in this world: walks resolve the PUD and check for stale roots.
+    let pmdSharing: Bool
+    /// The VMA whose vma_lock a lock slot is, or -1.
+    let vmaOfLock: UnsafeMutableBufferPointer<Int>
+    let vmaStateBase: Int
     let cacheBase: Int, isizeWord: Int, wokenWord: Int, pagesBase: Int, pageLock0: Int
     static let threadHeader = Model.threadHeader
 
@@ -71,6 +76,14 @@ public final class Machine {
         positions = g.positions; hpPages = g.hugepagePages; nLevels = g.treeLevels.count
         nPages = model.pageCount; nLocks = model.lockSlots.count
         recyclePages = model.world.recyclePages
+        pmdSharing = model.world.pmdSharing || model.ops.contains {
+            if case .prim(let p, _, _, _) = $0 { return [.hugePmdShare, .pmdAlloc, .hugePmdUnshare, .freePgtables].contains(p) }
+            return false
+        }
+        vmaStateBase = model.vmaStateBase
+        var ofLock = [Int](repeating: -1, count: max(1, model.lockSlots.count))
+        for (v, slot) in model.vmaLockSlot.enumerated() { ofLock[slot] = v }
+        vmaOfLock = copy(ofLock)
         cacheBase = model.cacheBase; isizeWord = model.isizeWord; wokenWord = model.wokenWord
         pagesBase = model.pagesBase; pageLock0 = model.pageLockSlot0
         tBase = copy(model.threads.map(\.base))
@@ -105,7 +118,7 @@ public final class Machine {
     deinit {
         ops.deallocate(); exprStart.deallocate(); exprCode.deallocate(); argList.deallocate(); targets.deallocate()
         stack.deallocate()
-        for b in [tBase, lockOff, lockRankOf, pDepth, pParent, pOffset, dSize, dBase, treeBases, canonLock, defaultLock, tableLock, vmaLockS, vmaStartA] { b.deallocate() }
+        for b in [tBase, lockOff, lockRankOf, pDepth, pParent, pOffset, dSize, dBase, treeBases, canonLock, defaultLock, tableLock, vmaLockS, vmaStartA, vmaOfLock] { b.deallocate() }
         lockRW.deallocate(); vmaShared.deallocate()
     }
 
@@ -126,9 +139,28 @@ public final class Machine {
     @inline(__always) func offsetOf(_ pos: Int) -> Int { pOffset[pos] }
     @inline(__always) func sizeAt(_ k: Int) -> Int { dSize[k] }
     @inline(__always) func baseAt(_ k: Int) -> Int { dBase[k] }
-    @inline(__always) func canonicalPTL(_ h: HPTE) -> Int { canonLock[(h.vma * 8 + h.hp) * positions + h.pos] }
+    @inline(__always) func canonicalPTL(_ h: HPTE) -> Int { canonLock[(h.tree * 8 + h.hp) * positions + h.pos] }
     @inline(__always) func hptePTL(_ h: HPTE) -> Int {
-        h.ptlExplicit ? tableLock[(h.vma * 8 + h.hp) * positions + h.pos] : defaultLock[(h.vma * 8 + h.hp) * positions + h.pos]
+        h.ptlExplicit ? tableLock[(h.tree * 8 + h.hp) * positions + h.pos] : defaultLock[(h.tree * 8 + h.hp) * positions + h.pos]
+    }
+    /// The words of the entry a walk result names (in the root table it went through).
+    @inline(__always) func entryW(_ h: HPTE) -> Int { treeBases[h.tree * 8 + h.hp] + h.pos }
+
+    // MARK: - VMA state (split, vm_private_data, remove_vma, PUD -> PMD table)
+    @inline(__always) func vmaW(_ v: Int) -> Int { vmaStateBase + v }
+    @inline(__always) func vmaHas(_ s: UnsafePointer<Word>, _ v: Int, _ bit: Word) -> Bool { s[vmaW(v)] & bit != 0 }
+    @inline(__always) func vmaField(_ s: UnsafePointer<Word>, _ v: Int, _ shift: Word) -> Int {
+        Int((s[vmaW(v)] >> shift) & Model.VMAState.fieldMask)
+    }
+    @inline(__always) func setVMAField(_ s: UnsafeMutablePointer<Word>, _ v: Int, _ shift: Word, _ x: Int) {
+        s[vmaW(v)] = (s[vmaW(v)] & ~(Model.VMAState.fieldMask << shift)) | (Word(x) << shift)
+    }
+    /// The root table V's PUD points to (a VMA tree index), or -1 when the PUD is none.
+    @inline(__always) func pudTree(_ s: UnsafePointer<Word>, _ v: Int) -> Int { vmaField(s, v, Model.VMAState.pudShift) - 1 }
+    /// Whether the walk result went through a root table that is freed, or no longer the
+    /// one the walker's PUD points to (unshared after the walk: R1, R2).
+    @inline(__always) func rootStale(_ s: UnsafePointer<Word>, _ h: HPTE) -> Bool {
+        pmdSharing && (pudTree(s, h.vma) != h.tree || vmaField(s, h.tree, Model.VMAState.refShift) == 0)
     }
 
     public static func id(_ inv: Invariant) -> Int32 { Int32(Invariant.allCases.firstIndex(of: inv)!) }
@@ -180,6 +212,17 @@ public final class Machine {
         s[isizeWord] = Word(w.isize)
         for (i, v) in w.variables.enumerated() { s[model.variablesBase + i] = Word(v.initial) }
         for v in model.treeBase { for b in v { for p in 0..<positions { s[b + p] = noneEntryWord } } }
+        var refs = [Int](repeating: 0, count: w.vmas.count)
+        for (i, v) in w.vmas.enumerated() where !v.pudNone { refs[v.shares ?? i] += 1 }
+        for (i, v) in w.vmas.enumerated() {
+            typealias B = Model.VMAState
+            var x: Word = v.splitFrom == nil ? B.live | B.priv : 0
+            if v.hgm { x |= B.hgm }
+            x |= Word(v.pages) << B.pagesShift
+            if !v.pudNone { x |= Word((v.shares ?? i) + 1) << B.pudShift }
+            x |= Word(min(refs[i], 15)) << B.refShift
+            s[vmaStateBase + i] = x
+        }
         var violation: Int32 = -1
         var vt = -1
         raised = 0
@@ -220,6 +263,7 @@ public final class Machine {
         if evalError { evalError = false; return true }   // the step itself reports the model error
         guard tagOf(lw) == .lock else { return true }
         let slot = lockSlotOf(lw)
+        if vmaOfLock[slot] >= 0 && !vmaHas(s, vmaOfLock[slot], Model.VMAState.priv) { return true }   // a no-op (or freed) vma_lock
         let o = lockOff[slot]
         let bit = Word(1) << Word(t)
         switch (p, lockRW[slot]) {
@@ -254,6 +298,8 @@ public final class Machine {
         }
         if v < 0 { v = runLocal(s, t, &pc, atomic: atomic) } else { _ = runLocal(s, t, &pc, atomic: atomic) }
         s[pcW(t)] = Word(pc)
+        // A violation raised while evaluating an expression (a read of a freed VMA's field).
+        if v < 0 && raised != 0 { v = Int32(raised.trailingZeroBitCount) }
         return v
     }
 
@@ -376,6 +422,16 @@ public final class Machine {
             return fault(.useAfterFree, "thread \(model.threads[t].name) takes a PTL inside a page-table page freed after its walk")
         }
         let slot = lockSlotOf(lw)
+        let vo = vmaOfLock[slot]
+        if vo >= 0 && !vmaHas(s, vo, Model.VMAState.priv) {
+            if vmaHas(s, vo, Model.VMAState.freed) && on(.useAfterFree) {
+                return fault(.useAfterFree, "thread \(model.threads[t].name) calls \(p.signature.name) on the vma_lock of \(model.world.vmas[vo].name), which was freed with its VMA (remove_vma)")
+            }
+            // vm_private_data == NULL: hugetlb_vma_lock_*/unlock_* do nothing and
+            // hugetlb_vma_trylock_write returns 1 (§1.2).
+            if dst >= 0 { s[localW(t, Int(dst))] = mkInt(1) }
+            return -1
+        }
         let o = lockOff[slot]
         let me = Word(t + 1)
         let bit = Word(1) << Word(t)
@@ -435,12 +491,21 @@ public final class Machine {
     func access(_ s: UnsafePointer<Word>, _ t: Int, _ w: Word, _ what: String) -> (HPTE, Int32) {
         guard tagOf(w) == .hpte else { return (HPTE(vma: 0, hp: 0, pos: 0, ptlExplicit: false, dangling: false), modelError("\(what) needs a walk result (hpte), got \(describe(w))")) }
         let h = HPTE(w)
-        if h.dangling || (h.pos > 0 && !tableLive(s, h.vma, h.hp, parentOf(h.pos))) {
+        if h.dangling || (h.pos > 0 && !tableLive(s, h.tree, h.hp, parentOf(h.pos))) {
             if on(.useAfterFree) {
                 return (h, fault(.useAfterFree, "thread \(model.threads[t].name) \(what)s through a walk result into a page-table page freed after the walk"))
             }
+        } else if rootStale(s, h) && on(.useAfterFree) {
+            return (h, fault(.useAfterFree, "thread \(model.threads[t].name) \(what)s through a walk result into \(staleRootText(s, h))"))
         }
         return (h, -1)
+    }
+
+    /// Why a walk result's root table is stale, for messages.
+    func staleRootText(_ s: UnsafePointer<Word>, _ h: HPTE) -> String {
+        let owner = model.world.vmas[h.tree].name, mm = model.world.mms[model.world.vmas[h.vma].mm]
+        if vmaField(s, h.tree, Model.VMAState.refShift) == 0 { return "the PMD table of \(owner), freed after the walk" }
+        return "the PMD table of \(owner), which \(mm) no longer maps (unshared after the walk)"
     }
 
     @inline(__always) func tableLive(_ s: UnsafePointer<Word>, _ vma: Int, _ hp: Int, _ slot: Int) -> Bool {
@@ -455,7 +520,7 @@ public final class Machine {
         let (h, e) = access(s, t, arg(args, 0, s, t), what)
         if e >= 0 { v = e; return nil }
         v = writeCheck(s, t, h)
-        return (h, entryW(h.vma, h.hp, h.pos))
+        return (h, entryW(h))
     }
 
     func writeCheck(_ s: UnsafePointer<Word>, _ t: Int, _ h: HPTE) -> Int32 {
@@ -489,7 +554,7 @@ public final class Machine {
         case .read:
             let (h, e) = access(s, t, arg(args, 0, s, t), "read")
             if e >= 0 { v = e; break }
-            set(s[entryW(h.vma, h.hp, h.pos)])
+            set(s[entryW(h)])
         case .descend:
             let (h, e) = access(s, t, arg(args, 0, s, t), "descend")
             if e >= 0 { v = e; break }
@@ -503,7 +568,7 @@ public final class Machine {
             // The walker computes the child pointer from the value it read earlier; if that
             // table page is gone now, the descent dereferences freed memory. (A table freed
             // and allocated again in between is not told apart: no generations are kept.)
-            if !tableLive(s, h.vma, h.hp, h.pos) {
+            if !tableLive(s, h.tree, h.hp, h.pos) {
                 if on(.useAfterFree) {
                     v = first(v, fault(.useAfterFree, "thread \(model.threads[t].name) descends below \(entryName(h)) into a table page that was freed (or never allocated)"))
                 }
@@ -522,7 +587,7 @@ public final class Machine {
                 v = first(v, fault(.splitFromBlank, "thread \(model.threads[t].name) populates \(entryName(h)), which is \(ev.kind.name), with a table"))
             }
             s[w] = PTEValue(kind: .table).word
-            s[liveW(h.vma, h.hp)] |= Word(1) << Word(h.pos)
+            s[liveW(h.tree, h.hp)] |= Word(1) << Word(h.pos)
         case .mapLeaf:
             let (h, e) = access(s, t, arg(args, 0, s, t), "map")
             if e >= 0 { v = e; break }
@@ -530,7 +595,7 @@ public final class Machine {
             let a = arg(args, 2, s, t)
             guard tagOf(a) == .int else { v = modelError("map_leaf needs an address"); break }
             v = writeCheck(s, t, h)
-            s[entryW(h.vma, h.hp, h.pos)] = leafValue(h, pg, intOf(a))
+            s[entryW(h)] = leafValue(h, pg, intOf(a))
             s[pageW(pg, Model.PageField.mapcount)] += 1
             let hw = heldW(t, pg)
             if s[hw] > 0 { s[hw] -= 1 }   // the caller's lookup reference becomes the mapping's reference
@@ -565,7 +630,7 @@ public final class Machine {
             let a = arg(args, 2, s, t)
             guard tagOf(a) == .int else { v = modelError("remove_migration needs an address"); break }
             v = writeCheck(s, t, h)
-            let w = entryW(h.vma, h.hp, h.pos)
+            let w = entryW(h)
             let ev = PTEValue(s[w])
             guard ev.kind == .migration else { v = first(v, modelError("remove_migration on \(entryName(h)), which is \(ev.kind.name), not a migration entry")); break }
             s[w] = leafValue(h, pg, intOf(a))
@@ -602,10 +667,12 @@ public final class Machine {
             if !(vmaShared[h.vma] && holdsWrite(s, t, vmaLockS[h.vma])) && on(.freeUnlocked) {
                 v = fault(.freeUnlocked, "thread \(model.threads[t].name) frees the tables below \(entryName(h)) without \(model.lockSlots[vmaLockS[h.vma]].name) held for write")
             }
-            let w = entryW(h.vma, h.hp, h.pos)
+            let w = entryW(h)
             guard PTEValue(s[w]).kind == .table else { v = first(v, modelError("free_tables of \(entryName(h)), which is not a table")); break }
-            freeSubtree(s, h.vma, h.hp, h.pos)
+            freeSubtree(s, h.tree, h.hp, h.pos)
             s[w] = noneEntryWord
+        case .splitVma, .vmaLockFree, .removeVma, .findVma, .hugePmdShare, .pmdAlloc, .hugePmdUnshare, .freePgtables:
+            v = vmaPrim(s, t, p, args, dst)
         case .findGetPage:
             let i = arg(args, 0, s, t)
             guard tagOf(i) == .int, intOf(i) >= 0, intOf(i) < model.world.hugepages else { v = modelError("find_get_page: index \(describe(i)) is outside the file"); break }
@@ -742,7 +809,7 @@ public final class Machine {
                 let w = localW(t, l)
                 guard tagOf(s[w]) == .hpte else { continue }
                 var h = HPTE(s[w])
-                if h.vma == vma && h.hp == hp && h.pos > 0 && parentOf(h.pos) == pos {
+                if treeBaseOf(h.tree, h.hp) == treeBaseOf(vma, hp) && h.pos > 0 && parentOf(h.pos) == pos {
                     h.dangling = true
                     s[w] = h.word
                 }

@@ -44,6 +44,8 @@ public struct Model: Sendable {
     /// First word of the world's shared variables.
     var variablesBase = 0
     var cacheBase = 0
+    /// One word per VMA: its lifecycle and PMD-table state (`VMAState`).
+    var vmaStateBase = 0
     public static let threadHeader = 4
 
     // Properties.
@@ -64,6 +66,14 @@ public struct Model: Sendable {
     @inline(__always) public func entryWord(_ vma: Int, _ hp: Int, _ pos: Int) -> Int { treeBase[vma][hp] + pos }
     @inline(__always) public func liveWord(_ vma: Int, _ hp: Int) -> Int { treeBase[vma][hp] + geometry.positions }
     @inline(__always) public func pageWord(_ p: Int, _ field: Int) -> Int { pagesBase + p * Model.pageWords + field }
+    /// The bits of a VMA's state word: whether it exists (or was freed by remove_vma),
+    /// whether its vm_private_data (vma_lock + hgm_enabled) exists, hgm_enabled, how many
+    /// hugepages it spans now (split_vma shrinks it), which root (PMD) table its PUD points
+    /// to (tree index + 1, 0 = none: §2.9), and its own root table's share count.
+    enum VMAState {
+        static let live: Word = 1, freed: Word = 2, priv: Word = 4, hgm: Word = 8
+        static let pagesShift: Word = 4, pudShift: Word = 8, refShift: Word = 12, fieldMask: Word = 0xF
+    }
     enum PageField { static let mapcount = 0, refcount = 1, flags = 2, index = 3 }
     enum PageFlag { static let allocated: Int32 = 1, cached: Int32 = 2, hwpoison: Int32 = 4, notMigratable: Int32 = 8 }
 

@@ -11,6 +11,7 @@ public enum Prim: Int32, Sendable, CaseIterable {
     case isizeRead, isizeWrite
     case uffdEnqueue, uffdSleep, uffdDequeue, wakeRange, tlbFinish
     case load, store
+    case splitVma, vmaLockFree, removeVma, findVma, hugePmdShare, pmdAlloc, hugePmdUnshare, freePgtables
 
     /// Spec-level name, arity, and whether the call yields a value.
     public var signature: (name: String, arity: Int, returns: Bool) {
@@ -31,6 +32,10 @@ public enum Prim: Int32, Sendable, CaseIterable {
         case .pageMapped: ("page_mapped", 1, true)
         case .isizeRead: ("i_size_read", 0, true); case .isizeWrite: ("i_size_write", 1, false)
         case .load: ("load", 1, true); case .store: ("store", 2, false)
+        case .splitVma: ("split_vma", 3, false); case .vmaLockFree: ("vma_lock_free", 1, false)
+        case .removeVma: ("remove_vma", 1, false); case .findVma: ("find_vma", 1, true)
+        case .hugePmdShare: ("huge_pmd_share", 1, true); case .pmdAlloc: ("pmd_alloc", 1, false)
+        case .hugePmdUnshare: ("huge_pmd_unshare", 1, true); case .freePgtables: ("free_pgtables", 1, false)
         case .uffdEnqueue: ("uffd_enqueue", 2, false); case .uffdSleep: ("uffd_sleep", 0, false); case .uffdDequeue: ("uffd_dequeue", 0, false)
         case .wakeRange: ("wake_range", 2, false); case .tlbFinish: ("tlb_finish", 0, false)
         }
@@ -45,7 +50,7 @@ public enum PureFn: Int32, Sendable, CaseIterable {
     case walk, ptl, vmaLock, pageLock, iMmap, mmapLock, pageTableLock
     case isNone, isNoneMostly, isMarker, isPresent, isLeaf, isPresentLeaf, isTable, isMigration, isHwpoisonEntry, entryPage
     case size, shift, level, index, hugepageBase, largestSize, hgmEnabled, vmaOf, uffdMinor, uffdMissing, exactAddress, isShared
-    case isErr, isNull, min, max, alignDown, withDefaultPtl, hpageSize
+    case isErr, isNull, min, max, alignDown, withDefaultPtl, hpageSize, held, heldWrite
     case vmaStart, vmaEnd, vmaPgoff, vmaMapsIndex, indexAddr, nrVmas, filePages
     // State functions: only in user invariants.
     case mapcount, refcount, cached, iSize, varValue
@@ -64,6 +69,7 @@ public enum PureFn: Int32, Sendable, CaseIterable {
         case .exactAddress: ("exact_address", 1); case .isShared: ("is_shared", 1)
         case .isErr: ("is_err", 1); case .isNull: ("is_null", 1); case .min: ("min", 2); case .max: ("max", 2)
         case .alignDown: ("align_down", 2); case .withDefaultPtl: ("with_default_ptl", 1); case .hpageSize: ("hpage_size", 0)
+        case .held: ("held", 1); case .heldWrite: ("held_write", 1)
         case .vmaStart: ("vma_start", 1); case .vmaEnd: ("vma_end", 1); case .vmaPgoff: ("vma_pgoff", 1); case .vmaMapsIndex: ("vma_maps_index", 2)
         case .indexAddr: ("index_addr", 2); case .nrVmas: ("nr_vmas", 0); case .filePages: ("file_pages", 0)
         case .mapcount: ("mapcount", 1); case .refcount: ("refcount", 1); case .cached: ("cached", 1); case .iSize: ("i_size", 0)

@@ -17,21 +17,24 @@ public let nullWord: Word = Tag.null.rawValue
 /// Largest magnitude an integer value may take (27 bits).
 public let intLimit = 1 << 27
 
-/// A walk result: which VMA tree, hugepage and entry position, whether `ptl` was set
-/// explicitly (as `hugetlb_walk_step` does at PTE level) and whether the table it points
-/// into has been freed since (a dangling pointer).
+/// A walk result: which VMA (the walker's) and hugepage, the entry position, whether
+/// `ptl` was set explicitly (as `hugetlb_walk_step` does at PTE level), whether the table
+/// it points into has been freed since (a dangling pointer), and `tree`: whose root (PMD)
+/// table the walk went through. `tree` is the VMA itself unless its PUD pointed at another
+/// mm's shared PMD table at walk time (§2.9).
 public struct HPTE: Equatable {
-    public var vma: Int, hp: Int, pos: Int, ptlExplicit: Bool, dangling: Bool
-    @inline(__always) public init(vma: Int, hp: Int, pos: Int, ptlExplicit: Bool, dangling: Bool) {
+    public var vma: Int, hp: Int, pos: Int, ptlExplicit: Bool, dangling: Bool, tree: Int
+    @inline(__always) public init(vma: Int, hp: Int, pos: Int, ptlExplicit: Bool, dangling: Bool, tree: Int? = nil) {
         self.vma = vma; self.hp = hp; self.pos = pos; self.ptlExplicit = ptlExplicit; self.dangling = dangling
+        self.tree = tree ?? vma
     }
     @inline(__always) public init(_ w: Word) {
         let p = payload(w)
         vma = p & 0xF; hp = (p >> 4) & 0x3F; pos = (p >> 10) & 0xFF
-        ptlExplicit = (p >> 18) & 1 == 1; dangling = (p >> 19) & 1 == 1
+        ptlExplicit = (p >> 18) & 1 == 1; dangling = (p >> 19) & 1 == 1; tree = (p >> 20) & 0xF
     }
     @inline(__always) public var word: Word {
-        mk(.hpte, vma | hp << 4 | pos << 10 | (ptlExplicit ? 1 << 18 : 0) | (dangling ? 1 << 19 : 0))
+        mk(.hpte, vma | hp << 4 | pos << 10 | (ptlExplicit ? 1 << 18 : 0) | (dangling ? 1 << 19 : 0) | tree << 20)
     }
 }
 

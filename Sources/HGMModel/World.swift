@@ -16,6 +16,14 @@ public struct World: Sendable {
         public var uffdMinor: Bool
         public var uffdMissing: Bool
         public var exactAddress: Bool
+        /// A VMA that does not exist yet: `split_vma` cuts it off `splitFrom` at hugepage
+        /// `splitAt` of the parent. It maps the parent's tail, in the same page tables.
+        public var splitFrom: Int? = nil
+        public var splitAt = 0
+        /// Its PUD starts pointing at another VMA's PMD table (a shared PMD table, §2.9).
+        public var shares: Int? = nil
+        /// Its PUD starts none: `pmd_share` or `pmd_alloc` must give it a PMD table (§2.9).
+        public var pudNone = false
     }
     public enum LockKind: String, Sendable { case mutex, rwsem, spinlock }
     public struct LockDecl: Sendable {
@@ -44,7 +52,9 @@ public struct World: Sendable {
     public var notMigratable: Set<Int> = []
     public var pageCount: Int { cached.count + freePages }
 
-    static let vmaFlags = ["shared", "private", "hgm", "nohgm", "uffd_minor", "uffd_missing", "exact_address"]
+    static let vmaFlags = ["shared", "private", "hgm", "nohgm", "uffd_minor", "uffd_missing", "exact_address", "pud_none"]
+    /// Whether any VMA can change which PMD table it uses (PMD sharing is in play).
+    public var pmdSharing: Bool { vmas.contains { $0.shares != nil || $0.pudNone } }
 
     public static func from(_ entries: [Entry]?, at fallback: SourceLocation, geometry: Geometry) throws(DiagnosticError) -> World {
         guard let entries else {
@@ -151,6 +161,15 @@ public struct World: Sendable {
         for (e, n) in vmaEntries {
             var v = VMA(name: n, mm: 0, pgoff: 0, pages: w.hugepages, start: start, shared: true, hgm: false,
                         uffdMinor: false, uffdMissing: false, exactAddress: false)
+            func vmaRef(_ a: EntryAttr) throws(DiagnosticError) -> Int {
+                var given = "?"
+                if case .ident(let x)? = a.value { given = x }
+                guard let i = w.vmas.firstIndex(where: { $0.name == given }) else {
+                    throw fail(a.location, "'\(a.key)' needs a VMA declared before \(n), got '\(given)'", didYouMean(given, w.vmas.map(\.name)))
+                }
+                return i
+            }
+            var at: (Int, SourceLocation)? = nil
             for a in e.attrs {
                 switch a.key {
                 case "mm":
@@ -169,14 +188,48 @@ public struct World: Sendable {
                 case "uffd_minor": v.uffdMinor = true
                 case "uffd_missing": v.uffdMissing = true
                 case "exact_address": v.exactAddress = true
+                case "split_from": v.splitFrom = try vmaRef(a)
+                case "at": at = (try intAttr(a, 1...7), a.location)
+                case "shares": v.shares = try vmaRef(a)
+                case "pud_none": v.pudNone = true
                 default:
-                    throw fail(a.location, "unknown vma attribute '\(a.key)'", didYouMean(a.key, vmaFlags + ["mm", "pgoff", "pages"]))
+                    throw fail(a.location, "unknown vma attribute '\(a.key)'", didYouMean(a.key, vmaFlags + ["mm", "pgoff", "pages", "split_from", "at", "shares"]))
                 }
             }
+            if let p = v.splitFrom {
+                // vm_area_dup copies the parent's flags, mm and userfaultfd context; the new
+                // VMA's vm_private_data (vma_lock, hgm_enabled) comes from split_vma.
+                let parent = w.vmas[p]
+                guard parent.splitFrom == nil else { throw fail(e.location, "\(n) splits \(parent.name), which is itself a split-off VMA; split the original") }
+                guard let (k, kl) = at else { throw fail(e.location, "a split-off VMA needs 'at = K': the parent hugepage where the split happens") }
+                guard k < parent.pages else { throw fail(kl, "at = \(k) is not inside \(parent.name), which has \(parent.pages) hugepage(s)") }
+                guard v.shares == nil && !v.pudNone else { throw fail(e.location, "a split-off VMA uses its parent's page tables: no shares/pud_none") }
+                v.mm = parent.mm; v.shared = parent.shared; v.uffdMinor = parent.uffdMinor
+                v.uffdMissing = parent.uffdMissing; v.exactAddress = parent.exactAddress; v.hgm = false
+                v.pgoff = parent.pgoff + k; v.pages = parent.pages - k; v.splitAt = k
+                v.start = parent.start + k * geometry.hugepagePages
+                w.vmas.append(v)
+                continue
+            }
+            if at != nil { throw fail(e.location, "'at' goes with 'split_from'") }
             if v.pgoff + v.pages > w.hugepages {
                 throw fail(e.location, "vma \(n) maps file hugepages \(v.pgoff)..<\(v.pgoff + v.pages), past the file's \(w.hugepages)")
             }
             if v.hgm && !v.shared { throw fail(e.location, "HGM needs a shared VMA (hgm-reference.md §1.3)") }
+            if v.shares != nil && v.pudNone { throw fail(e.location, "a VMA either shares a PMD table or starts with a none PUD, not both") }
+            if let o = v.shares {
+                let u = w.vmas[o]
+                // page_table_shareable (§2.9): same file range, both shareable, 2M hstate.
+                guard geometry.treeLevels.first?.name == "PMD" else {
+                    throw fail(e.location, "PMD sharing needs a 2M hstate at the PMD level (hgm-reference.md §2.9)")
+                }
+                guard u.shares == nil, u.splitFrom == nil, u.mm != v.mm, u.pgoff == v.pgoff, u.pages == v.pages, u.shared && v.shared else {
+                    throw fail(e.location, "\(n) can share only the PMD table of a shared VMA of another mm that maps the same file range (pgoff, pages)")
+                }
+            }
+            if v.pudNone && !(geometry.treeLevels.first?.name == "PMD") {
+                throw fail(e.location, "pud_none needs a 2M hstate at the PMD level (hgm-reference.md §2.9)")
+            }
             start += v.pages * geometry.hugepagePages
             w.vmas.append(v)
         }
