@@ -16,6 +16,23 @@ extension Machine {
         return parts.joined(separator: " ")
     }
 
+    /// A VMA's state word in words: existence, vm_private_data, hgm_enabled, span, PUD.
+    func vmaStateText(_ s: UnsafePointer<Word>, _ v: Int) -> String {
+        typealias B = Model.VMAState
+        if vmaHas(s, v, B.freed) { return "freed" }
+        if !vmaHas(s, v, B.live) { return "not created" }
+        var parts = ["\(vmaField(s, v, B.pagesShift)) hugepage(s)"]
+        parts.append(vmaHas(s, v, B.priv) ? "vma_lock" : "no vm_private_data")
+        parts.append(vmaHas(s, v, B.hgm) ? "hgm_enabled" : "HGM off")
+        if pmdSharing {
+            let tr = pudTree(s, v)
+            parts.append(tr < 0 ? "PUD none" : tr == v ? "own PMD table" : "PUD -> \(model.world.vmas[tr].name)'s PMD table")
+            let refs = vmaField(s, v, B.refShift)
+            if refs > 1 || (refs == 0 && tr == v) { parts.append("own table shared by \(refs)") }
+        }
+        return parts.joined(separator: ", ")
+    }
+
     /// The changes between two states, one phrase each.
     public func describeChanges(_ a: UnsafePointer<Word>, _ b: UnsafePointer<Word>, thread t: Int) -> [String] {
         var out: [String] = []
@@ -35,6 +52,10 @@ extension Machine {
                     }
                 }
             }
+        }
+        for (v, vm) in model.world.vmas.enumerated() {
+            let w = model.vmaStateBase + v
+            if a[w] != b[w] { out.append("\(vm.name): \(vmaStateText(a, v)) -> \(vmaStateText(b, v))") }
         }
         for (i, l) in model.lockSlots.enumerated() {
             let o = l.offset
