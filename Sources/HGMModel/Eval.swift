@@ -98,7 +98,7 @@ extension Machine {
             return HPTE(vma: v, hp: hp, pos: 0, ptlExplicit: false, dangling: false, tree: tree).word
         case .ptl:
             guard let h = hpte(a0) else { return err("ptl needs a walk result, got \(describe(a0))") }
-            return mkLock(hptePTL(h), dangling: h.dangling || rootStale(s, h))
+            return mkLock(hptePTL(h), dangling: h.dangling || rootFreed(s, h))
         case .held, .heldWrite:
             guard tagOf(a0) == .lock, t >= 0 else { return err("\(name) needs a lock, in a procedure (lockdep_assert_held)") }
             let slot = lockSlotOf(a0)

@@ -162,6 +162,10 @@ public final class Machine {
     @inline(__always) func rootStale(_ s: UnsafePointer<Word>, _ h: HPTE) -> Bool {
         pmdSharing && (pudTree(s, h.vma) != h.tree || vmaField(s, h.tree, Model.VMAState.refShift) == 0)
     }
+    /// Whether the root table a walk result went through has been freed since.
+    @inline(__always) func rootFreed(_ s: UnsafePointer<Word>, _ h: HPTE) -> Bool {
+        pmdSharing && vmaField(s, h.tree, Model.VMAState.refShift) == 0
+    }
 
     public static func id(_ inv: Invariant) -> Int32 { Int32(Invariant.allCases.firstIndex(of: inv)!) }
     static let stopIDs = (id(.modelError), id(.useAfterFree))
@@ -487,15 +491,16 @@ public final class Machine {
         eval(argList[Int(args) + i], s, t)
     }
 
-    /// Checks a handle before an access: a model value, and not into a freed table.
-    func access(_ s: UnsafePointer<Word>, _ t: Int, _ w: Word, _ what: String) -> (HPTE, Int32) {
+    /// Checks a handle before an access: a model value, not into a freed table, and for a
+    /// write, not into a PMD table the walker's mm no longer maps (§5 R1).
+    func access(_ s: UnsafePointer<Word>, _ t: Int, _ w: Word, _ what: String, write: Bool = true) -> (HPTE, Int32) {
         guard tagOf(w) == .hpte else { return (HPTE(vma: 0, hp: 0, pos: 0, ptlExplicit: false, dangling: false), modelError("\(what) needs a walk result (hpte), got \(describe(w))")) }
         let h = HPTE(w)
         if h.dangling || (h.pos > 0 && !tableLive(s, h.tree, h.hp, parentOf(h.pos))) {
             if on(.useAfterFree) {
                 return (h, fault(.useAfterFree, "thread \(model.threads[t].name) \(what)s through a walk result into a page-table page freed after the walk"))
             }
-        } else if rootStale(s, h) && on(.useAfterFree) {
+        } else if rootStale(s, h) && (write || rootFreed(s, h)) && on(.useAfterFree) {
             return (h, fault(.useAfterFree, "thread \(model.threads[t].name) \(what)s through a walk result into \(staleRootText(s, h))"))
         }
         return (h, -1)
@@ -552,11 +557,11 @@ public final class Machine {
         case .lock, .readLock, .writeLock, .unlock, .readUnlock, .writeUnlock, .trylock, .readTrylock, .writeTrylock:
             v = lockOp(s, t, p, arg(args, 0, s, t), dst, &advance)
         case .read:
-            let (h, e) = access(s, t, arg(args, 0, s, t), "read")
+            let (h, e) = access(s, t, arg(args, 0, s, t), "read", write: false)
             if e >= 0 { v = e; break }
             set(s[entryW(h)])
         case .descend:
-            let (h, e) = access(s, t, arg(args, 0, s, t), "descend")
+            let (h, e) = access(s, t, arg(args, 0, s, t), "descend", write: false)
             if e >= 0 { v = e; break }
             let a = arg(args, 1, s, t)
             guard tagOf(a) == .int else { v = modelError("descend needs an address"); break }

@@ -133,7 +133,7 @@ public enum Invariant: String, Sendable, CaseIterable, Codable, Comparable {
         case .refcount: "Refcount equals page-cache reference + leaves + deferred puts + references held by threads; none leaked at the end (§4 inv. 1)."
         case .doubleCoverage: "No address is covered by two leaves, or by a leaf with a table below it (§4 inv. 2)."
         case .alignment: "Every leaf maps the subpage of the page-cache page at its own file offset, aligned to its size (§4 inv. 3)."
-        case .useAfterFree: "No read, write, lock or descent through a page-table page freed after the walk that reached it (§4 inv. 4)."
+        case .useAfterFree: "No read, write, lock or descent through a page-table page freed after the walk that reached it, no write into a PMD table the mm unshared since, no use of a freed VMA or vma_lock (§4 inv. 4, R1, R8)."
         case .splitFromBlank: "A blank entry is the only one that may be populated with a table (§4 inv. 5)."
         case .ptlHeld: "An entry is written only with its PTL held (or the VMA lock held for write, as collapse does) (§2, §3.2)."
         case .ptlIdentity: "Every writer of an entry uses the same spinlock: the PTL chosen by its level (§1.1 inv. 4, §4 inv. 7)."
