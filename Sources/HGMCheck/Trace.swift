@@ -185,7 +185,7 @@ public struct TraceBuilder {
                 if m.finished(p, t) { others.append("\(name) has returned"); continue }
                 let info = model.info[Int(p[model.pcWord(t)])]
                 let at = "\(info.location.file):\(info.location.line) (\(info.statement))"
-                others.append(m.choices(p, t) == 0 ? "\(name) is blocked at \(at)" : "\(name) is at \(at)")
+                others.append(m.choices(p, t) == 0 ? "\(name) is blocked at \(at)" : "\(name) can still move at \(at)")
             }
         }
         if !others.isEmpty { text += "; " + others.joined(separator: ", ") }
