@@ -25,6 +25,10 @@ public struct ViolationReport: Codable, Sendable {
     public var location: String?
     public var trace: [TraceStep]
     public var contextSwitches: Int
+    /// For a livelock, the trace is a lasso: the shortest path to a state on the cycle, then
+    /// the cycle. This is the (1-based) step where the cycle starts; the steps from here to
+    /// the end repeat forever. Nil for every other violation.
+    public var cycleStart: Int? = nil
 }
 
 public struct SearchStats: Codable, Sendable {

@@ -10,6 +10,9 @@ public struct Finding: Sendable {
     /// -1 for a violating state; otherwise the thread whose step (alternative `choice`) violates.
     public var thread: Int
     public var choice: Int
+    /// A livelock's cycle: the fingerprints of its states in order, from the successor of
+    /// `stateFP` round to `stateFP` itself. Empty for every other finding.
+    public var cycle: [UInt64] = []
 }
 
 /// Exhaustive breadth-first search over all interleavings. Visited states are kept as
@@ -32,12 +35,39 @@ public struct BreadthFirstSearch {
         public var limit: String?
     }
 
+    /// Explores every interleaving. When `livelock` is checked and the model has unbounded
+    /// loops, the search also records its transition graph and, if it finished, looks for a
+    /// livelock in it; otherwise it is the plain search over fingerprints.
     public func run() -> Outcome {
+        let model = machine.model
+        guard model.hasUnboundedLoops && model.enabled.contains(.livelock) else {
+            var visited = FingerprintSet()
+            return explore(&visited)
+        }
+        var graph = TransitionGraph()
+        var out = explore(&graph)
+        guard out.limit == nil else { return out }     // incomplete: no verdict on livelock
+        let start = Date()
+        if let (x, cycle) = graph.findLivelock() {
+            let fps = graph.fingerprints(of: cycle + [x])
+            out.findings.append(Finding(id: Machine.id(.livelock), depth: graph.depth(of: x) + cycle.count, stateFP: fps[x]!,
+                                        thread: -1, choice: 0, cycle: cycle.map { fps[$0]! }))
+            out.findings.sort { ($0.depth, $0.id) < ($1.depth, $1.id) }
+        }
+        let st = out.stats
+        out.stats.seconds += Date().timeIntervalSince(start)
+        out.stats.statesPerSecond = out.stats.seconds > 0 ? Double(st.distinctStates) / out.stats.seconds : 0
+        out.stats.peakMemoryBytes = max(st.peakMemoryBytes, graph.bytes + graph.analysisBytes)
+        return out
+    }
+
+    /// The breadth-first search proper, generic over its visited set so that the plain
+    /// search (FingerprintSet, whose graph hooks are empty) is compiled without them.
+    func explore<V: VisitedStates & ~Copyable>(_ visited: inout V) -> Outcome {
         let m = machine
         let stride = m.model.words
         let nThreads = m.model.threads.count
         let start = Date()
-        var visited = FingerprintSet()
         var cur = StateQueue(stride: stride)
         var next = StateQueue(stride: stride)
         let scratch = UnsafeMutablePointer<Word>.allocate(capacity: stride)
@@ -60,14 +90,14 @@ public struct BreadthFirstSearch {
         s0.withUnsafeBufferPointer { b in
             let p = b.baseAddress!
             let fp = fingerprint(p, stride)
-            _ = visited.insert(fp)
+            _ = visited.insert(fp, raised: 0)
             if v0 >= 0 {
                 var bits = m.raised
                 while bits != 0 { record(Int32(bits.trailingZeroBitCount), 0, fp, -1, 0); bits &= bits - 1 }
                 if m.raised & Machine.stopMask != 0 { return }
             }
             let v = m.checkState(UnsafeMutablePointer(mutating: p))
-            if v >= 0 { record(v, 0, fp, -1, 0); if Machine.stopsPath(v) { return } }
+            if v >= 0 { record(v, 0, fp, -1, 0); if Machine.stopsPath(v) { visited.lastInsertedStops(); return } }
             cur.append(p)
         }
 
@@ -76,8 +106,10 @@ public struct BreadthFirstSearch {
         search: while cur.count > 0 {
             if let md = limits.maxDepth, depth >= md { limit = "max-depth \(md) reached"; break }
             maxDepth = depth
+            visited.beginLevel()
             for i in 0..<cur.count {
                 let s = cur[i]
+                visited.beginSource(s, stride: stride)
                 var any = false
                 for t in 0..<nThreads {
                     let k = m.choices(s, t)
@@ -98,7 +130,7 @@ public struct BreadthFirstSearch {
                         }
                         if raised & Machine.stopMask == 0 {
                             let fp = fingerprint(scratch, stride)
-                            if visited.insert(fp) {
+                            if visited.insert(fp, raised: raised) {
                                 var v2 = m.checkState(scratch, skip: seen)
                                 var broken = false
                                 while v2 >= 0 {
@@ -106,8 +138,10 @@ public struct BreadthFirstSearch {
                                     broken = broken || Machine.stopsPath(v2)
                                     v2 = m.checkState(scratch, skip: seen)
                                 }
-                                if !broken { next.append(scratch) }
+                                if !broken { next.append(scratch) } else { visited.lastInsertedStops() }
                             }
+                        } else {
+                            visited.sourceStops()
                         }
                         c += 1
                     }
@@ -115,6 +149,7 @@ public struct BreadthFirstSearch {
                 if !any {
                     let v = m.checkStuck(s)
                     if v >= 0 { record(v, depth, fingerprint(s, stride), -1, 0) }
+                    visited.sourceStuck(allReturned: (0..<nThreads).allSatisfy { m.finished(s, $0) })
                 }
                 sinceCheck += 1
                 if sinceCheck >= 2048 {
@@ -122,6 +157,7 @@ public struct BreadthFirstSearch {
                     let mem = visited.bytes + cur.bytes + next.bytes
                     peak = max(peak, mem)
                     if let ms = limits.maxStates, visited.count >= ms { limit = "max-states \(ms) reached"; break search }
+                    if let o = visited.overflow { limit = o; break search }
                     if let mm = limits.maxMemoryBytes, mem >= mm { limit = "max-memory \(mm / (1 << 20)) MiB reached"; break search }
                     let now = Date()
                     if let to = limits.timeout, now.timeIntervalSince(start) >= to { limit = "timeout \(to) s reached"; break search }

@@ -14,7 +14,38 @@ public struct TraceBuilder {
 
     public func reports(for findings: [Finding]) -> [ViolationReport] {
         let paths = searchPaths(to: Set(findings.map(\.stateFP)), maxDepth: findings.map(\.depth).max() ?? 0)
-        return findings.map { f in report(f, path: paths[f.stateFP] ?? []) }
+        return findings.map { f in
+            let path = paths[f.stateFP] ?? []
+            return f.cycle.isEmpty ? report(f, path: path) : report(f, path: path, cycle: cycleMoves(from: path, through: f.cycle))
+        }
+    }
+
+    /// The steps that go round a livelock's cycle: from the state the path reaches, for each
+    /// fingerprint of the cycle in turn, a step that reaches it (one the search recorded as an
+    /// edge: it stops nothing and runs no loop past its bound).
+    func cycleMoves(from path: [Move], through cycle: [UInt64]) -> [Move] {
+        let m = machine
+        let stride = m.model.words
+        let cut = Machine.stopMask | (1 << UInt64(Machine.id(.loopBound)))
+        var (s, _, _) = m.initialState()
+        for mv in path { _ = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, mv.thread, choice: mv.choice) } }
+        var moves: [Move] = []
+        var x = s
+        for target in cycle {
+            var found = false
+            search: for t in 0..<m.model.threads.count {
+                for c in 0..<s.withUnsafeBufferPointer({ m.choices($0.baseAddress!, t) }) {
+                    x = s
+                    let fp = x.withUnsafeMutableBufferPointer { b -> UInt64 in
+                        _ = m.step(b.baseAddress!, t, choice: c)
+                        return fingerprint(b.baseAddress!, stride)
+                    }
+                    if m.raised & cut == 0 && fp == target { moves.append((t, c)); s = x; found = true; break search }
+                }
+            }
+            if !found { break }      // only after a fingerprint collision
+        }
+        return moves
     }
 
     func searchPaths(to targets: Set<UInt64>, maxDepth: Int) -> [UInt64: [Move]] {
@@ -65,11 +96,11 @@ public struct TraceBuilder {
         return out
     }
 
-    func report(_ f: Finding, path: [Move]) -> ViolationReport {
+    func report(_ f: Finding, path: [Move], cycle: [Move] = []) -> ViolationReport {
         let m = machine
         let model = m.model
         var steps: [TraceStep] = []
-        var moves = path
+        var moves = path + cycle
         if f.thread >= 0 { moves.append((f.thread, f.choice)) }
         m.wantDetail = true
         defer { m.wantDetail = false }
@@ -110,6 +141,11 @@ public struct TraceBuilder {
             }
             before = s
         }
+        if !cycle.isEmpty {
+            let r = livelockReport(f, state: s, steps: steps, cycle: cycle)
+            return ViolationReport(invariant: Invariant.livelock.rawValue, message: r.message, help: Invariant.livelock.help,
+                                   location: r.anchor, trace: steps, contextSwitches: switches, cycleStart: path.count + 1)
+        }
         if f.thread < 0 && !(v0 >= 0 && moves.isEmpty) {
             m.detail = ""
             _ = s.withUnsafeMutableBufferPointer { b -> Int32 in
@@ -126,5 +162,35 @@ public struct TraceBuilder {
         let name = m.name(ofViolation: f.id)
         let help = Invariant(rawValue: name)?.help ?? "User invariant declared in the spec."
         return ViolationReport(invariant: name, message: message, help: help, location: anchor, trace: steps, contextSwitches: switches)
+    }
+
+    /// The sentence and anchor of a livelock: which threads go round the cycle, where the
+    /// others are, and the statement the cycle starts at. `state` is the state on the cycle
+    /// (where the lasso ends), `steps` the whole lasso.
+    func livelockReport(_ f: Finding, state: [Word], steps: [TraceStep], cycle: [Move]) -> (message: String, anchor: String) {
+        let m = machine
+        let model = m.model
+        let first = steps.count - cycle.count          // index of the cycle's first step
+        var spinning: [Int] = []
+        for mv in cycle where !spinning.contains(mv.thread) { spinning.append(mv.thread) }
+        let names = spinning.map { model.threads[$0].name }
+        let range = cycle.count == 1 ? "step \(first + 1)" : "steps \(first + 1)–\(steps.count)"
+        var text = "thread\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")) can repeat \(range) forever, "
+            + "and from no state of that cycle can every thread return"
+        var others: [String] = []
+        state.withUnsafeBufferPointer { b in
+            let p = b.baseAddress!
+            for t in 0..<model.threads.count where !spinning.contains(t) {
+                let name = model.threads[t].name
+                if m.finished(p, t) { others.append("\(name) has returned"); continue }
+                let info = model.info[Int(p[model.pcWord(t)])]
+                let at = "\(info.location.file):\(info.location.line) (\(info.statement))"
+                others.append(m.choices(p, t) == 0 ? "\(name) is blocked at \(at)" : "\(name) can still move at \(at)")
+            }
+        }
+        if !others.isEmpty { text += "; " + others.joined(separator: ", ") }
+        // The cycle starts where the state on the cycle has the first cycle thread.
+        let pc = Int(state[model.pcWord(cycle[0].thread)])
+        return (text, model.info[pc].location.description)
     }
 }

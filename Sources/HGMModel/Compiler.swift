@@ -265,15 +265,23 @@ public struct Compiler {
                 patch(j, m.ops.count)
             }
         case .whileLoop(let cond, let bound, let body):
-            let counter = alloc("\(s.proc).loop@\(st.location.line)")
-            emit(.resetLocal(counter), inf)
+            // A bounded loop keeps an iteration counter in the state (checked by loop-bound); an
+            // unbounded one keeps none, so its iterations can revisit a state: the state graph
+            // then has cycles, which the search examines for livelock.
+            var counter: Int32 = -1
+            if bound != nil {
+                counter = alloc("\(s.proc).loop@\(st.location.line)")
+                emit(.resetLocal(counter), inf)
+            } else {
+                m.hasUnboundedLoops = true
+            }
             let top = m.ops.count
             let temps = nextSlot
             let c = try expr(cond, &s)
             let br = emit(.branchFalse(expr: c, target: -1), inf)
             clearTemps(temps, inf)
             nextSlot = temps
-            emit(.loopCheck(slot: counter, bound: Int32(bound)), inf)
+            if let bound { emit(.loopCheck(slot: counter, bound: Int32(bound)), inf) }
             s.loops.append((top, []))
             try block(body, &s)
             let loop = s.loops.removeLast()
@@ -281,7 +289,7 @@ public struct Compiler {
             let exit = m.ops.count
             patch(br, exit)
             for b in loop.breaks { patch(b, exit) }
-            emit(.clearLocals(from: counter, to: counter + 1), inf)
+            if bound != nil { emit(.clearLocals(from: counter, to: counter + 1), inf) }
         case .ret(let e):
             if let e {
                 let temps = nextSlot

@@ -152,20 +152,36 @@ enum ReportSupport {
     /// procedure, location, statement) followed by what the step changed, and the help line.
     static func traceText(_ v: ViolationReport) -> String {
         var out = v.message + "\n"
-        out += "shortest trace: \(v.trace.count) step\(v.trace.count == 1 ? "" : "s"), "
-            + "\(v.contextSwitches) context switch\(v.contextSwitches == 1 ? "" : "es")\n"
+        out += traceSummary(v) + "\n"
         if let loc = v.location { out += "at: \(loc)\n" }
         let wStep = max(3, v.trace.map { String($0.step).count }.max() ?? 0)
         let wThread = v.trace.map(\.thread.count).max() ?? 0
         let wProc = v.trace.map(\.procedure.count).max() ?? 0
         let wLoc = v.trace.map(\.location.count).max() ?? 0
         for s in v.trace {
+            if s.step == v.cycleStart { out += cycleMarker(v) + "\n" }
             out += pad(String(s.step), wStep, right: true) + "  " + pad(s.thread, wThread) + "  " + pad(s.procedure, wProc)
                 + "  " + pad(s.location, wLoc) + "  " + s.statement + "\n"
             for c in s.changes { out += String(repeating: " ", count: wStep + 4) + "· " + c + "\n" }
         }
         out += "help: \(v.help)\n"
         return out
+    }
+
+    /// "shortest trace: N steps, K context switches", or for a livelock's lasso the steps to
+    /// the cycle and the cycle's length.
+    static func traceSummary(_ v: ViolationReport) -> String {
+        func steps(_ n: Int) -> String { "\(n) step\(n == 1 ? "" : "s")" }
+        let switches = "\(v.contextSwitches) context switch\(v.contextSwitches == 1 ? "" : "es")"
+        guard let c = v.cycleStart else { return "shortest trace: \(steps(v.trace.count)), \(switches)" }
+        let n = v.trace.count - c + 1
+        return "shortest lasso: \(steps(c - 1)) to a state on the cycle, then \(steps(n)) that repeat\(n == 1 ? "s" : "") forever, \(switches)"
+    }
+
+    /// The line set before the first step of a livelock's cycle.
+    static func cycleMarker(_ v: ViolationReport) -> String {
+        let n = v.trace.count - (v.cycleStart ?? 1) + 1
+        return "-- the following \(n == 1 ? "step repeats" : "\(n) steps repeat") forever --"
     }
 
     static func pad(_ s: String, _ n: Int, right: Bool = false) -> String {

@@ -15,7 +15,9 @@ import HGMSpec
 ///   spec's line 1 when it has none), with the shortest trace as `codeFlows[0]`: a single
 ///   thread flow that interleaves all threads, one location per step in order
 ///   (`executionOrder` = step number, message `thread X: statement`, the procedure as a
-///   logical location, the step's changes in `properties.changes`). A violation the spec's
+///   logical location, the step's changes in `properties.changes`). A livelock's trace is a
+///   lasso: `properties.cycle_start` is the step where its cycle starts, and that step's
+///   message begins with "-- the following N steps repeat forever --". A violation the spec's
 ///   `expect` line names is still reported, with an `inSource` suppression that cites the
 ///   expectation, so viewers can tell a demonstrated bug from a regression.
 /// - One `expectation` result per result whose `expect` line was not met
@@ -154,19 +156,23 @@ public struct SARIFReporter {
                 "expected": expected,
             ] as [String: Any],
         ]
+        if let c = v.cycleStart, var props = res["properties"] as? [String: Any] {
+            props["cycle_start"] = c
+            res["properties"] = props
+        }
         if !v.trace.isEmpty {
             let steps: [[String: Any]] = v.trace.map { s in
                 let p = ReportSupport.position(s.location)
                 var loc = location(file: p.file, line: p.line, column: p.column)
-                loc["message"] = ["text": "thread \(s.thread): \(s.statement)"]
+                let repeats = s.step == v.cycleStart ? ReportSupport.cycleMarker(v) + " " : ""
+                loc["message"] = ["text": "\(repeats)thread \(s.thread): \(s.statement)"]
                 loc["logicalLocations"] = [["name": s.procedure, "kind": "function"]]
                 var step: [String: Any] = ["location": loc, "executionOrder": s.step]
                 if !s.changes.isEmpty { step["properties"] = ["changes": s.changes] }
                 return step
             }
-            let switches = "\(v.contextSwitches) context switch\(v.contextSwitches == 1 ? "" : "es")"
             res["codeFlows"] = [[
-                "message": ["text": "shortest trace: \(v.trace.count) step\(v.trace.count == 1 ? "" : "s"), \(switches)"],
+                "message": ["text": ReportSupport.traceSummary(v)],
                 "threadFlows": [[
                     "message": ["text": "threads " + SARIFReporter.threads(v.trace).joined(separator: ", ") + ", interleaved"],
                     "locations": steps,

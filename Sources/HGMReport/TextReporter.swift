@@ -49,11 +49,12 @@ public struct TextReporter {
         for v in r.violations {
             out += paint("VIOLATION", "31;1") + " \(v.invariant)  (\(r.spec))\(title)\n"
             out += "  \(v.message)\n"
-            out += "  shortest trace: \(v.trace.count) step\(v.trace.count == 1 ? "" : "s"), \(v.contextSwitches) context switch\(v.contextSwitches == 1 ? "" : "es")\n"
+            out += "  " + ReportSupport.traceSummary(v) + "\n"
             let wThread = max(6, v.trace.map(\.thread.count).max() ?? 0)
             let wProc = max(9, v.trace.map(\.procedure.count).max() ?? 0)
             let wLoc = v.trace.map { shortPath($0.location).count }.max() ?? 0
             for s in v.trace {
+                if s.step == v.cycleStart { out += "  " + ReportSupport.cycleMarker(v) + "\n" }
                 let head = "  " + pad(String(s.step), 3, right: true) + "  " + pad(s.thread, wThread) + " " + pad(s.procedure, wProc) + " "
                     + pad(shortPath(s.location), wLoc) + "  " + s.statement
                 out += head + "\n"

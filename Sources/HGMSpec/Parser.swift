@@ -376,11 +376,14 @@ public struct Parser {
         case "while":
             _ = next()
             let cond = try parseExpr()
-            guard isIdent("bound") else {
-                throw err("a while loop needs a bound: 'while COND bound N { ... }'", hint: "state the most iterations the kernel loop can take in this scenario; exceeding it is reported as loop-bound")
-            }
+            // `bound N` is optional: a bounded loop is checked by loop-bound, an unbounded one
+            // (a kernel retry loop) by livelock.
+            guard isIdent("bound") else { return S(.whileLoop(cond, bound: nil, try parseBlock())) }
             _ = next()
-            guard case .int(let b) = tok.kind, b > 0, b <= 1_000_000 else { throw err("expected a loop bound in 1...1000000, found \(describe(tok))") }
+            guard case .int(let b) = tok.kind, b > 0, b <= 1_000_000 else {
+                throw err("expected a loop bound in 1...1000000, found \(describe(tok))",
+                          hint: "write 'while COND bound N { ... }' with N the most iterations the loop may take, or leave out 'bound N' for an unbounded retry loop (checked by livelock)")
+            }
             _ = next()
             return S(.whileLoop(cond, bound: b, try parseBlock()))
         case "return":

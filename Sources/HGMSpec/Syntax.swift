@@ -25,7 +25,8 @@ public struct Stmt: Sendable {
         case assign(String, Expr)
         case call(Expr)
         case ifElse(Expr, [Stmt], [Stmt]?)
-        case whileLoop(Expr, bound: Int, [Stmt])
+        /// `while COND [bound N] { ... }`; nil bound: unbounded (checked by `livelock`, not `loop-bound`).
+        case whileLoop(Expr, bound: Int?, [Stmt])
         case ret(Expr?)
         case assert(Expr, String?)
         case either([[Stmt]])

@@ -143,6 +143,33 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("vma_lock(V0): R{"))
     }
 
+    /// A livelock is shown as a lasso: the path to the cycle, a marker line, the cycle. The
+    /// passing and the deadlock-only specs with unbounded loops report no livelock.
+    func testLivelockShowsALassoAndOnlyWhereThereIsOne() throws {
+        let r = try hgmCheck(["check", "--no-prove", "Specs/invariants/livelock.hgm"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stdout.contains("VIOLATION livelock"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("shortest lasso: 24 steps to a state on the cycle, then 3 steps that repeat forever"), r.stdout)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let marker = try XCTUnwrap(lines.firstIndex { $0 == "  -- the following 3 steps repeat forever --" }, r.stdout)
+        XCTAssertTrue(lines[marker - 2].hasPrefix("   24  A"), lines[marker - 2])
+        XCTAssertTrue(lines[marker + 1].hasPrefix("   25  A") && lines[marker + 1].contains("unlock(ptl(hpte))"), lines[marker + 1])
+        XCTAssertTrue(lines.contains { $0.hasPrefix("   27  A") && $0.contains("v = read(hpte)") })
+        XCTAssertTrue(r.stdout.contains("expectation: violation livelock — met"))
+
+        let j = try XCTUnwrap(try hgmCheck(["check", "--no-prove", "--format", "json", "Specs/invariants/livelock.hgm"]).json)
+        let v = try XCTUnwrap((j["violations"] as? [[String: Any]])?.first)
+        XCTAssertEqual(v["invariant"] as? String, "livelock")
+        XCTAssertEqual(v["cycle_start"] as? Int, 25)
+        XCTAssertEqual((v["trace"] as? [Any])?.count, 27)
+
+        let holds = try hgmCheck(["check", "--no-prove", "Specs/invariants/livelock-holds.hgm"])
+        XCTAssertEqual(holds.status, 0, holds.stdout)
+        let dead = try XCTUnwrap(try hgmCheck(["check", "--no-prove", "--format", "json", "Specs/invariants/deadlock-not-livelock.hgm"]).json)
+        XCTAssertEqual((dead["violations"] as? [[String: Any]])?.map { $0["invariant"] as? String }, ["deadlock"])
+        XCTAssertEqual(dead["expectation_met"] as? Bool, true)
+    }
+
     func testLimitsGiveIncompleteAndExit3() throws {
         let r = try hgmCheck(["check", "--max-states", "50", "--format", "json", "Specs/rfc-v2-baseline.hgm"])
         XCTAssertEqual(r.status, 3)

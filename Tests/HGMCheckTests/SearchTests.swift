@@ -295,6 +295,178 @@ final class SearchTests: XCTestCase {
     }
 }
 
+/// A world with shared variables, for the livelock tests.
+let varHeader = """
+    geometry x86_64 { hstate = 2M; fanout = 2 }
+    world {
+        file hugepages = 1, cached = all, i_size = 1
+        vma V0 shared hgm
+        var up = 1
+        var go = 0
+        var fa = 0
+        var fb = 0
+        var n = 0
+        mutex a
+        mutex b
+    }
+
+    """
+
+/// Livelock: a reachable cycle of states from none of which any schedule lets every thread
+/// return (AG EF terminated fails), found only when the model has unbounded loops.
+final class LivelockTests: XCTestCase {
+    func testAFlagClearedForGoodIsALivelockWithALassoTrace() throws {
+        let m = try model(varHeader + """
+            proc wait_up() { while load(up) == 0 { }; return 0 }
+            proc clear() { store(up, 0); return 0 }
+            thread A = wait_up()
+            thread B = clear()
+            check livelock
+            expect violation livelock
+            """)
+        XCTAssertTrue(m.hasUnboundedLoops)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.verdict, .violated)
+        XCTAssertEqual(r.violations.map(\.invariant), ["livelock"])
+        XCTAssertEqual(r.expectationMet, true)
+        let v = r.violations[0]
+        // The lasso: B clears the flag (the shortest path to the cycle), then A's load repeats.
+        XCTAssertEqual(v.trace.map(\.thread), ["B", "A"])
+        XCTAssertEqual(v.cycleStart, 2)
+        XCTAssertTrue(v.trace[1].statement.contains("load(up)"), v.trace[1].statement)
+        XCTAssertTrue(v.message.hasPrefix("thread A can repeat step 2 forever"), v.message)
+        XCTAssertTrue(v.message.contains("B has returned"), v.message)
+        XCTAssertTrue(v.location?.hasPrefix(v.trace[1].location + ":") ?? false, v.location ?? "no anchor")   // the while line
+    }
+
+    func testSpinningUntilAnotherThreadStoresIsNotALivelock() throws {
+        let m = try model(varHeader + """
+            proc wait_go() { while load(go) == 0 { }; return 0 }
+            proc set_go() { lock(a); store(go, 1); unlock(a); return 0 }
+            thread A = wait_go()
+            thread B = set_go()
+            check all
+            expect pass
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.verdict, .holds, r.violations.map(\.message).joined(separator: "; "))
+        XCTAssertTrue(r.checked.contains("livelock"))
+    }
+
+    /// Both threads can back off forever in lockstep, but from every state some schedule lets
+    /// one of them through: not a livelock under "every thread can still return".
+    func testPoliteBackoffThatSomeScheduleEndsIsNotALivelock() throws {
+        let m = try model(varHeader + """
+            proc pa() { store(fa, 1); while load(fb) == 1 { store(fa, 0); store(fa, 1) }; store(fa, 0); return 0 }
+            proc pb() { store(fb, 1); while load(fa) == 1 { store(fb, 0); store(fb, 1) }; store(fb, 0); return 0 }
+            thread A = pa()
+            thread B = pb()
+            check livelock
+            expect pass
+            """)
+        XCTAssertEqual(Checker.check(m).verdict, .holds)
+    }
+
+    /// States from which every schedule deadlocks are reported as the deadlock only: they
+    /// hold no cycle. C's loop is unbounded but counts up, so it ends.
+    func testDeadlockWithAnUnboundedLoopIsNotALivelock() throws {
+        let m = try model(varHeader + """
+            proc ab() { while load(go) == 0 { }; lock(a); lock(b); unlock(b); unlock(a); return 0 }
+            proc ba() { lock(b); store(go, 1); lock(a); unlock(a); unlock(b); return 0 }
+            proc count() { while load(n) < 3 { store(n, load(n) + 1) }; return 0 }
+            thread A = ab()
+            thread B = ba()
+            thread C = count()
+            check deadlock, livelock
+            expect violation deadlock
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.violations.map(\.invariant), ["deadlock"])
+        XCTAssertNil(r.violations[0].cycleStart)
+        XCTAssertEqual(r.expectationMet, true)
+    }
+
+    /// A thread spinning while another is blocked for good is a livelock (someone burns CPU).
+    func testSpinningNextToABlockedThreadIsALivelock() throws {
+        let m = try model(varHeader + """
+            proc holder() { lock(a); while load(go) == 0 { }; unlock(a); return 0 }
+            proc waiter() { lock(a); unlock(a); store(go, 1); return 0 }
+            thread A = holder()
+            thread B = waiter()
+            check deadlock, livelock
+            expect violation livelock
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.violations.map(\.invariant), ["livelock"])
+        XCTAssertTrue(r.violations[0].message.contains("B is blocked at"), r.violations[0].message)
+    }
+
+    func testNoVerdictOnLivelockFromAnIncompleteSearch() throws {
+        let m = try model(varHeader + """
+            proc wait_up() { lock(a); unlock(a); while load(up) == 0 { }; return 0 }
+            proc clear() { lock(b); unlock(b); store(up, 0); return 0 }
+            thread A = wait_up()
+            thread B = clear()
+            check livelock
+            expect violation livelock
+            """)
+        XCTAssertEqual(Checker.check(m).verdict, .violated)
+        let cut = Checker.check(m, limits: SearchLimits(maxStates: 2))
+        XCTAssertEqual(cut.verdict, .incomplete)
+        XCTAssertTrue(cut.violations.isEmpty)
+        XCTAssertNil(cut.expectationMet)
+    }
+
+    func testLivelockIsLookedForOnlyWhenChecked() throws {
+        let m = try model(varHeader + """
+            proc wait_up() { while load(up) == 0 { }; return 0 }
+            proc clear() { store(up, 0); return 0 }
+            thread A = wait_up()
+            thread B = clear()
+            check deadlock
+            expect pass
+            """)
+        XCTAssertEqual(Checker.check(m).verdict, .holds)
+    }
+
+    /// A bounded loop run past its bound is loop-bound's finding; its capped counter repeats
+    /// states, but those steps cut the path for livelock, unless loop-bound is not checked.
+    func testABoundedLoopPastItsBoundIsLoopBoundNotLivelock() throws {
+        let body = """
+            proc spin() { store(go, 1); while 1 bound 2 { lock(a); unlock(a) }; return 0 }
+            proc wait_go() { while load(go) == 0 { }; return 0 }
+            thread A = spin()
+            thread B = wait_go()
+            """
+        let both = Checker.check(try model(varHeader + body + "\ncheck loop-bound, livelock\nexpect violation loop-bound\n"))
+        XCTAssertEqual(both.violations.map(\.invariant), ["loop-bound"])
+        let only = Checker.check(try model(varHeader + body + "\ncheck livelock\nexpect violation livelock\n"))
+        XCTAssertEqual(only.violations.map(\.invariant), ["livelock"])
+    }
+
+    func testAnUnboundedLoopKeepsNoCounter() throws {
+        let unbounded = try model(varHeader + "proc p() { while load(n) < 2 { store(n, load(n) + 1) }; return 0 }\nthread A = p()\nexpect pass\n")
+        let bounded = try model(varHeader + "proc p() { while load(n) < 2 bound 3 { store(n, load(n) + 1) }; return 0 }\nthread A = p()\nexpect pass\n")
+        XCTAssertTrue(unbounded.hasUnboundedLoops)
+        XCTAssertFalse(bounded.hasUnboundedLoops)
+        XCTAssertEqual(unbounded.words + 1, bounded.words)
+        XCTAssertEqual(Checker.check(unbounded).verdict, .holds)
+        XCTAssertEqual(Checker.check(bounded).verdict, .holds)
+    }
+
+    /// The local-op budget still catches an unbounded loop that takes no step.
+    func testAnUnboundedLoopWithoutAStepIsAModelErrorNotAHang() throws {
+        let m = try model(varHeader + """
+            proc spin() { x = 0; while x < 3 { y = x }; return 0 }
+            thread A = spin()
+            expect violation model-error
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.violations.map(\.invariant), ["model-error"])
+        XCTAssertTrue(r.violations[0].message.contains("runs forever without taking a step"), r.violations[0].message)
+    }
+}
+
 func specsPath(_ rel: String) -> String {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Specs").appendingPathComponent(rel).path

@@ -20,7 +20,7 @@ final class DeterminismTests: XCTestCase {
     }
 
     func testSeparateRunsGiveTheSameReportsUpToTiming() throws {
-        for (spec, limit) in [(Fixture.race, nil), (Fixture.holds, nil), (Fixture.user, nil), (Fixture.race, 5)] as [(String, Int?)] {
+        for (spec, limit) in [(Fixture.race, nil), (Fixture.holds, nil), (Fixture.user, nil), (Fixture.livelock, nil), (Fixture.race, 5)] as [(String, Int?)] {
             let a = try Fixture.result(spec, maxStates: limit, fresh: true)
             let b = try Fixture.result(spec, maxStates: limit, fresh: true)
             XCTAssertEqual(SARIFReporter().render([a]), SARIFReporter().render([b]), "SARIF of \(spec) differs between runs")

@@ -49,7 +49,12 @@ final class JSONReportSchemaTests: XCTestCase {
         violations[0]["trace"] = [["step": 1]]
         var badTrace = good
         badTrace["violations"] = violations
-        let bad = [missingVerdict, unknownKey, badVerdict, camel, badTrace]
+        var lasso = try jsonObject(JSONReporter().render([try Fixture.result(Fixture.livelock)]))
+        var lassoViolations = lasso["violations"] as! [[String: Any]]
+        XCTAssertGreaterThan(lassoViolations[0]["cycle_start"] as? Int ?? 0, 1, "the livelock spec reports a lasso")
+        lassoViolations[0]["cycle_start"] = 0
+        lasso["violations"] = lassoViolations
+        let bad = [missingVerdict, unknownKey, badVerdict, camel, badTrace, lasso]
         let errors = try jsonSchemaErrors(try [good].map(text) + bad.map(text), schema: reportSchema.path, validatorClass: "Draft7Validator")
         XCTAssertEqual(errors[0], [], "the unmodified report must validate")
         for (i, e) in errors.dropFirst().enumerated() { XCTAssertNotEqual(e, [], "broken report \(i) was accepted") }

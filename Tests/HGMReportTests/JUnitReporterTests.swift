@@ -145,6 +145,19 @@ final class JUnitReporterTests: XCTestCase {
         for v in race.violations { XCTAssertTrue(out.contains("VIOLATION \(v.invariant) (expected)")) }
     }
 
+    /// A livelock's trace text marks where its cycle starts.
+    func testLivelockTraceMarksTheCycle() throws {
+        let r = try Fixture.result(Fixture.livelock)
+        let root = try parse(reporter.render([r]))
+        let out = suites(root)[0].elements(forName: "system-out").first?.stringValue ?? ""
+        let v = try XCTUnwrap(r.violations.first)
+        let start = try XCTUnwrap(v.cycleStart)
+        XCTAssertTrue(out.contains("shortest lasso: \(start - 1) steps to a state on the cycle, then \(v.trace.count - start + 1) steps that repeat forever"), out)
+        let lines = out.split(separator: "\n").map(String.init)
+        let marker = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("-- the following") }, out)
+        XCTAssertTrue(lines[marker + 1].trimmingCharacters(in: .whitespaces).hasPrefix("\(start) "), lines[marker + 1])
+    }
+
     /// An incomplete search is an error (not a failure) with the limit's reason.
     func testIncompleteSearchIsAnError() throws {
         let r = try Fixture.result(Fixture.race, maxStates: 5)

@@ -18,6 +18,7 @@ enum Fixture {
     static let holds = "Specs/scenarios/truncate-fault.hgm"        // holds, as expected
     static let user = "Specs/invariants/user-invariant.hgm"        // a user invariant violated, as expected
     static let obligationsOnly = "Specs/geometries/false-claim.hgm" // no threads: Z3 obligations only
+    static let livelock = "Specs/invariants/livelock.hgm"          // a livelock: the trace is a lasso (cycle_start)
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var cache: [String: CheckResult] = [:]
@@ -83,7 +84,7 @@ enum Fixture {
 
     /// Every kind of result the reporters meet.
     static func all() throws -> [CheckResult] {
-        [try result(race), try result(ptlHeld), try result(holds), try result(user),
+        [try result(race), try result(ptlHeld), try result(holds), try result(user), try result(livelock),
          try result(race, maxStates: 5), try unexpectedViolation(), try missingViolation(), try obligationsResult(obligationsOnly)]
     }
 

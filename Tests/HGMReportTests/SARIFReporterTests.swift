@@ -92,6 +92,25 @@ final class SARIFReporterTests: XCTestCase {
         XCTAssertTrue(flowsURIs.contains("Specs/lib/rfc-v2.hgm"))
     }
 
+    /// A livelock's code flow is its lasso: `cycle_start` in the result's properties, and the
+    /// first step of the cycle says that the steps from there repeat forever.
+    func testLivelockLassoInCodeFlow() throws {
+        let r = try Fixture.result(Fixture.livelock)
+        let v = try XCTUnwrap(r.violations.first { $0.invariant == "livelock" })
+        let start = try XCTUnwrap(v.cycleStart)
+        let (_, _, results) = try sarif([r])
+        let res = try XCTUnwrap(results.first { $0["ruleId"] as? String == "livelock" })
+        XCTAssertEqual((res["properties"] as? [String: Any])?["cycle_start"] as? Int, start)
+        let flow = try XCTUnwrap((res["codeFlows"] as? [[String: Any]])?.first)
+        XCTAssertTrue(((flow["message"] as? [String: Any])?["text"] as? String ?? "").hasPrefix("shortest lasso: \(start - 1) steps to a state on the cycle"))
+        let steps = try XCTUnwrap(((flow["threadFlows"] as? [[String: Any]])?.first)?["locations"] as? [[String: Any]])
+        for s in steps {
+            let text = ((s["location"] as? [String: Any])?["message"] as? [String: Any])?["text"] as? String ?? ""
+            XCTAssertEqual(text.hasPrefix("-- the following \(v.trace.count - start + 1) steps repeat forever -- thread "),
+                           s["executionOrder"] as? Int == start, text)
+        }
+    }
+
     /// The spec files the URIs name exist (relative to the package root) and have the line.
     func assertLineExists(uri: String, line: Int, file: StaticString = #filePath, at: UInt = #line) throws {
         let path = packageRoot.appendingPathComponent(uri.removingPercentEncoding ?? uri).path

@@ -240,10 +240,11 @@ final class LexerParserTests: XCTestCase {
     }
 
     func testParserErrorsCarryLocations() {
-        let d = parseError("proc p() {\n    while x < 3 {\n    }\n}\n")
-        XCTAssertEqual(d?.message.hasPrefix("a while loop needs a bound"), true)
+        let d = parseError("proc p() {\n    while x < 3 bound {\n    }\n}\n")
+        XCTAssertEqual(d?.message.hasPrefix("expected a loop bound"), true)
         XCTAssertEqual(d?.location.line, 2)
-        XCTAssertEqual(d?.location.column, 17)
+        XCTAssertEqual(d?.location.column, 23)
+        XCTAssertNil(parseError("proc p() {\n    while x < 3 {\n        x = x + 1\n    }\n}\n"), "a loop without a bound is unbounded")
         let e = parseError("thrad A = p()")
         XCTAssertEqual(e?.message, "unknown declaration 'thrad'")
         XCTAssertEqual(e?.hint, "did you mean 'thread'?")
