@@ -401,6 +401,21 @@ final class LivelockTests: XCTestCase {
         XCTAssertTrue(r.violations[0].message.contains("B is blocked at"), r.violations[0].message)
     }
 
+    /// A thread asleep on a userfault waits for userspace (as for deadlock): a state where the
+    /// others have returned has ended, so a spin that leads there is not a livelock.
+    func testAThreadAsleepOnAUserfaultHasEnded() throws {
+        let m = try model(varHeader + """
+            proc fault_and_sleep() { store(go, 1); uffd_enqueue(V0.start, V0.start); uffd_sleep(); uffd_dequeue(); return 0 }
+            proc wait_go() { while load(go) == 0 { }; return 0 }
+            thread A = fault_and_sleep()
+            thread B = wait_go()
+            check deadlock, livelock
+            expect pass
+            """)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.verdict, .holds, r.violations.map(\.message).joined(separator: "; "))
+    }
+
     func testNoVerdictOnLivelockFromAnIncompleteSearch() throws {
         let m = try model(varHeader + """
             proc wait_up() { lock(a); unlock(a); while load(up) == 0 { }; return 0 }
