@@ -40,7 +40,8 @@ public struct SearchStats: Codable, Sendable {
     public var peakMemoryBytes: Int
     /// The whole process's peak resident set (getrusage), for comparison.
     public var processPeakRSSBytes: Int = 0
-    /// Bytes of the visited set divided by distinct states.
+    /// Bytes of the visited set divided by distinct states (when looking for livelocks, the
+    /// visited set includes the recorded transitions).
     public var visitedBytesPerState: Double
     public var stateBytes: Int
 }

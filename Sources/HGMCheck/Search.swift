@@ -149,7 +149,7 @@ public struct BreadthFirstSearch {
                 if !any {
                     let v = m.checkStuck(s)
                     if v >= 0 { record(v, depth, fingerprint(s, stride), -1, 0) }
-                    visited.sourceStuck(allReturned: (0..<nThreads).allSatisfy { m.finished(s, $0) })
+                    visited.sourceStuck(ended: m.ended(s))
                 }
                 sinceCheck += 1
                 if sinceCheck >= 2048 {

@@ -18,8 +18,9 @@ protocol VisitedStates: ~Copyable {
     mutating func beginSource(_ s: UnsafePointer<Word>, stride: Int)
     /// A step of the state being expanded stops its path (use-after-free, model error).
     mutating func sourceStops()
-    /// The state being expanded has no step; `allReturned` when every thread has returned.
-    mutating func sourceStuck(allReturned: @autoclosure () -> Bool)
+    /// The state being expanded has no step; `ended` when every thread has returned or sleeps
+    /// on a userfault (Machine.ended).
+    mutating func sourceStuck(ended: @autoclosure () -> Bool)
     /// The state inserted last stops its path (a state invariant gave a model error): it is not expanded.
     mutating func lastInsertedStops()
     /// Why recording must stop, when it must.
@@ -31,7 +32,7 @@ extension FingerprintSet: VisitedStates {
     @inline(__always) mutating func beginLevel() {}
     @inline(__always) mutating func beginSource(_ s: UnsafePointer<Word>, stride: Int) {}
     @inline(__always) mutating func sourceStops() {}
-    @inline(__always) mutating func sourceStuck(allReturned: @autoclosure () -> Bool) {}
+    @inline(__always) mutating func sourceStuck(ended: @autoclosure () -> Bool) {}
     @inline(__always) mutating func lastInsertedStops() {}
     @inline(__always) var overflow: String? { nil }
 }
@@ -115,7 +116,8 @@ struct TransitionGraph: ~Copyable, VisitedStates {
     private(set) var count = 0
     var row = UInt32Buffer()
     var succ = UInt32Buffer(capacity: 4096)
-    /// States that end in at most one step: every thread returned, a stopping step, or a stopped path.
+    /// States that end in at most one step: every thread returned (or asleep on a userfault),
+    /// a stopping step, or a stopped path.
     var ends = BitSet(count: 1024)
     /// States the search does not expand (their paths stop).
     var stopped = BitSet(count: 1024)
@@ -215,7 +217,7 @@ struct TransitionGraph: ~Copyable, VisitedStates {
 
     mutating func sourceStops() { ends.insert(source) }
 
-    mutating func sourceStuck(allReturned: @autoclosure () -> Bool) { if allReturned() { ends.insert(source) } }
+    mutating func sourceStuck(ended: @autoclosure () -> Bool) { if ended() { ends.insert(source) } }
 
     mutating func lastInsertedStops() { ends.insert(lastInserted); stopped.insert(lastInserted) }
 

@@ -118,6 +118,16 @@ extension Machine {
         return -1
     }
 
+    /// Whether a state where no thread can move has ended, for livelock: every thread has
+    /// returned or sleeps on a userfault (waiting for userspace, which `deadlock` does not
+    /// count either).
+    public func ended(_ s: UnsafePointer<Word>) -> Bool {
+        for t in 0..<nThreads where !finished(s, t) {
+            guard case .prim(.uffdSleep, _, _, _) = ops[Int(s[pcW(t)])] else { return false }
+        }
+        return true
+    }
+
     /// Whether a present leaf covers the address.
     func mapped(_ s: UnsafeMutablePointer<Word>, _ a: Int) -> Bool {
         guard let (v, hp, off) = locate(a, s) else { return false }

@@ -146,7 +146,7 @@ public enum Invariant: String, Sendable, CaseIterable, Codable, Comparable {
         case .lockOrder: "Blocking acquisitions follow the declared lock order (§3.1, R16)."
         case .lockBalance: "Every operation releases exactly what it took; no unlock of a lock not held (§4 inv. 12)."
         case .deadlock: "Some thread can always move until all have returned (§4 inv. 11)."
-        case .livelock: "From every state on a cycle some interleaving still lets every thread return (or stops at a use-after-free or model error): no retry loop spins forever without a way out."
+        case .livelock: "From every state on a cycle some interleaving still lets every thread return or sleep on a userfault (or stops at a use-after-free or model error): no retry loop spins forever without a way out."
         case .truncation: "After a truncation returns, nothing at or past i_size is cached or mapped (§4 inv. 9)."
         case .lostWakeup: "A userfault waiter whose address is mapped is not left asleep (§2.3, §4 inv. 10)."
         case .assertion: "Every assert in a procedure holds."

@@ -315,17 +315,23 @@ let varHeader = """
 /// Livelock: a reachable cycle of states from none of which any schedule lets every thread
 /// return (AG EF terminated fails), found only when the model has unbounded loops.
 final class LivelockTests: XCTestCase {
+    /// A waits for `up`, which B clears for good.
+    static let clearedForGood = """
+        proc wait_up() { while load(up) == 0 { }; return 0 }
+        proc clear() { store(up, 0); return 0 }
+        thread A = wait_up()
+        thread B = clear()
+        """
+
+    /// Compiles `varHeader` + the procedures and threads + the check and expect lines, and checks it.
+    func run(_ scenario: String, check: String, expect: String, limits: SearchLimits = SearchLimits()) throws -> (Model, CheckResult) {
+        let m = try model(varHeader + scenario + "\ncheck \(check)\nexpect \(expect)\n")
+        return (m, Checker.check(m, limits: limits))
+    }
+
     func testAFlagClearedForGoodIsALivelockWithALassoTrace() throws {
-        let m = try model(varHeader + """
-            proc wait_up() { while load(up) == 0 { }; return 0 }
-            proc clear() { store(up, 0); return 0 }
-            thread A = wait_up()
-            thread B = clear()
-            check livelock
-            expect violation livelock
-            """)
+        let (m, r) = try run(Self.clearedForGood, check: "livelock", expect: "violation livelock")
         XCTAssertTrue(m.hasUnboundedLoops)
-        let r = Checker.check(m)
         XCTAssertEqual(r.verdict, .violated)
         XCTAssertEqual(r.violations.map(\.invariant), ["livelock"])
         XCTAssertEqual(r.expectationMet, true)
@@ -337,50 +343,52 @@ final class LivelockTests: XCTestCase {
         XCTAssertTrue(v.message.hasPrefix("thread A can repeat step 2 forever"), v.message)
         XCTAssertTrue(v.message.contains("B has returned"), v.message)
         XCTAssertTrue(v.location?.hasPrefix(v.trace[1].location + ":") ?? false, v.location ?? "no anchor")   // the while line
+        // Not looked for when not checked.
+        XCTAssertEqual(try run(Self.clearedForGood, check: "deadlock", expect: "pass").1.verdict, .holds)
     }
 
-    func testSpinningUntilAnotherThreadStoresIsNotALivelock() throws {
-        let m = try model(varHeader + """
+    /// Passing scenarios: the spin ends once another thread stores (B can always run); two
+    /// threads backing off in lockstep, which some schedule lets through; a spin that ends
+    /// in a state where A sleeps on a userfault (waiting for userspace, as for deadlock).
+    func testSpinsThatSomeScheduleEndsAreNotLivelocks() throws {
+        let passing = [
+            """
             proc wait_go() { while load(go) == 0 { }; return 0 }
             proc set_go() { lock(a); store(go, 1); unlock(a); return 0 }
             thread A = wait_go()
             thread B = set_go()
-            check all
-            expect pass
-            """)
-        let r = Checker.check(m)
-        XCTAssertEqual(r.verdict, .holds, r.violations.map(\.message).joined(separator: "; "))
-        XCTAssertTrue(r.checked.contains("livelock"))
-    }
-
-    /// Both threads can back off forever in lockstep, but from every state some schedule lets
-    /// one of them through: not a livelock under "every thread can still return".
-    func testPoliteBackoffThatSomeScheduleEndsIsNotALivelock() throws {
-        let m = try model(varHeader + """
+            """,
+            """
             proc pa() { store(fa, 1); while load(fb) == 1 { store(fa, 0); store(fa, 1) }; store(fa, 0); return 0 }
             proc pb() { store(fb, 1); while load(fa) == 1 { store(fb, 0); store(fb, 1) }; store(fb, 0); return 0 }
             thread A = pa()
             thread B = pb()
-            check livelock
-            expect pass
-            """)
-        XCTAssertEqual(Checker.check(m).verdict, .holds)
+            """,
+            """
+            proc fault_and_sleep() { store(go, 1); uffd_enqueue(V0.start, V0.start); uffd_sleep(); uffd_dequeue(); return 0 }
+            proc wait_go() { while load(go) == 0 { }; return 0 }
+            thread A = fault_and_sleep()
+            thread B = wait_go()
+            """,
+        ]
+        for scenario in passing {
+            let r = try run(scenario, check: "all", expect: "pass").1
+            XCTAssertEqual(r.verdict, .holds, scenario + r.violations.map(\.message).joined(separator: "; "))
+            XCTAssertTrue(r.checked.contains("livelock"))
+        }
     }
 
     /// States from which every schedule deadlocks are reported as the deadlock only: they
     /// hold no cycle. C's loop is unbounded but counts up, so it ends.
     func testDeadlockWithAnUnboundedLoopIsNotALivelock() throws {
-        let m = try model(varHeader + """
+        let r = try run("""
             proc ab() { while load(go) == 0 { }; lock(a); lock(b); unlock(b); unlock(a); return 0 }
             proc ba() { lock(b); store(go, 1); lock(a); unlock(a); unlock(b); return 0 }
             proc count() { while load(n) < 3 { store(n, load(n) + 1) }; return 0 }
             thread A = ab()
             thread B = ba()
             thread C = count()
-            check deadlock, livelock
-            expect violation deadlock
-            """)
-        let r = Checker.check(m)
+            """, check: "deadlock, livelock", expect: "violation deadlock").1
         XCTAssertEqual(r.violations.map(\.invariant), ["deadlock"])
         XCTAssertNil(r.violations[0].cycleStart)
         XCTAssertEqual(r.expectationMet, true)
@@ -388,80 +396,50 @@ final class LivelockTests: XCTestCase {
 
     /// A thread spinning while another is blocked for good is a livelock (someone burns CPU).
     func testSpinningNextToABlockedThreadIsALivelock() throws {
-        let m = try model(varHeader + """
+        let r = try run("""
             proc holder() { lock(a); while load(go) == 0 { }; unlock(a); return 0 }
             proc waiter() { lock(a); unlock(a); store(go, 1); return 0 }
             thread A = holder()
             thread B = waiter()
-            check deadlock, livelock
-            expect violation livelock
-            """)
-        let r = Checker.check(m)
+            """, check: "deadlock, livelock", expect: "violation livelock").1
         XCTAssertEqual(r.violations.map(\.invariant), ["livelock"])
         XCTAssertTrue(r.violations[0].message.contains("B is blocked at"), r.violations[0].message)
     }
 
     func testNoVerdictOnLivelockFromAnIncompleteSearch() throws {
-        let m = try model(varHeader + """
-            proc wait_up() { lock(a); unlock(a); while load(up) == 0 { }; return 0 }
-            proc clear() { lock(b); unlock(b); store(up, 0); return 0 }
-            thread A = wait_up()
-            thread B = clear()
-            check livelock
-            expect violation livelock
-            """)
-        XCTAssertEqual(Checker.check(m).verdict, .violated)
-        let cut = Checker.check(m, limits: SearchLimits(maxStates: 2))
+        let scenario = "proc pre() { lock(a); unlock(a); return 0 }\nthread C = pre()\n" + Self.clearedForGood
+        XCTAssertEqual(try run(scenario, check: "livelock", expect: "violation livelock").1.verdict, .violated)
+        let cut = try run(scenario, check: "livelock", expect: "violation livelock", limits: SearchLimits(maxStates: 2)).1
         XCTAssertEqual(cut.verdict, .incomplete)
         XCTAssertTrue(cut.violations.isEmpty)
         XCTAssertNil(cut.expectationMet)
     }
 
-    func testLivelockIsLookedForOnlyWhenChecked() throws {
-        let m = try model(varHeader + """
-            proc wait_up() { while load(up) == 0 { }; return 0 }
-            proc clear() { store(up, 0); return 0 }
-            thread A = wait_up()
-            thread B = clear()
-            check deadlock
-            expect pass
-            """)
-        XCTAssertEqual(Checker.check(m).verdict, .holds)
-    }
-
     /// A bounded loop run past its bound is loop-bound's finding; its capped counter repeats
     /// states, but those steps cut the path for livelock, unless loop-bound is not checked.
     func testABoundedLoopPastItsBoundIsLoopBoundNotLivelock() throws {
-        let body = """
+        let scenario = """
             proc spin() { store(go, 1); while 1 bound 2 { lock(a); unlock(a) }; return 0 }
             proc wait_go() { while load(go) == 0 { }; return 0 }
             thread A = spin()
             thread B = wait_go()
             """
-        let both = Checker.check(try model(varHeader + body + "\ncheck loop-bound, livelock\nexpect violation loop-bound\n"))
-        XCTAssertEqual(both.violations.map(\.invariant), ["loop-bound"])
-        let only = Checker.check(try model(varHeader + body + "\ncheck livelock\nexpect violation livelock\n"))
-        XCTAssertEqual(only.violations.map(\.invariant), ["livelock"])
+        XCTAssertEqual(try run(scenario, check: "loop-bound, livelock", expect: "violation loop-bound").1.violations.map(\.invariant), ["loop-bound"])
+        XCTAssertEqual(try run(scenario, check: "livelock", expect: "violation livelock").1.violations.map(\.invariant), ["livelock"])
     }
 
     func testAnUnboundedLoopKeepsNoCounter() throws {
-        let unbounded = try model(varHeader + "proc p() { while load(n) < 2 { store(n, load(n) + 1) }; return 0 }\nthread A = p()\nexpect pass\n")
-        let bounded = try model(varHeader + "proc p() { while load(n) < 2 bound 3 { store(n, load(n) + 1) }; return 0 }\nthread A = p()\nexpect pass\n")
+        let (unbounded, u) = try run("proc p() { while load(n) < 2 { store(n, load(n) + 1) }; return 0 }\nthread A = p()", check: "all", expect: "pass")
+        let (bounded, b) = try run("proc p() { while load(n) < 2 bound 3 { store(n, load(n) + 1) }; return 0 }\nthread A = p()", check: "all", expect: "pass")
         XCTAssertTrue(unbounded.hasUnboundedLoops)
         XCTAssertFalse(bounded.hasUnboundedLoops)
         XCTAssertEqual(unbounded.words + 1, bounded.words)
-        XCTAssertEqual(Checker.check(unbounded).verdict, .holds)
-        XCTAssertEqual(Checker.check(bounded).verdict, .holds)
+        XCTAssertEqual([u.verdict, b.verdict], [.holds, .holds])
     }
 
     /// The local-op budget still catches an unbounded loop that takes no step.
     func testAnUnboundedLoopWithoutAStepIsAModelErrorNotAHang() throws {
-        let m = try model(varHeader + """
-            proc spin() { x = 0; while x < 3 { y = x }; return 0 }
-            thread A = spin()
-            expect violation model-error
-            """)
-        let r = Checker.check(m)
+        let r = try run("proc spin() { x = 0; while x < 3 { y = x }; return 0 }\nthread A = spin()", check: "all", expect: "violation model-error").1
         XCTAssertEqual(r.violations.map(\.invariant), ["model-error"])
         XCTAssertTrue(r.violations[0].message.contains("runs forever without taking a step"), r.violations[0].message)
     }
