@@ -5,10 +5,6 @@ import XCTest
 /// Step-level semantics on tiny models: blocking, writer preference, merged local steps,
 /// preconditions.
 final class MachineTests: XCTestCase {
-    func run(_ m: Machine, _ s: inout [Word], _ t: Int, choice: Int = 0) -> String? {
-        let v = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, t, choice: choice) }
-        return v >= 0 ? m.name(ofViolation: v) : nil
-    }
     func choices(_ m: Machine, _ s: [Word], _ t: Int) -> Int { s.withUnsafeBufferPointer { m.choices($0.baseAddress!, t) } }
 
     func testMutexBlocksSecondThread() throws {
@@ -21,9 +17,9 @@ final class MachineTests: XCTestCase {
         var (s, v, _) = m.initialState()
         XCTAssertEqual(v, -1)
         XCTAssertEqual(choices(m, s, 0), 1)
-        XCTAssertNil(run(m, &s, 0))                  // A takes m
+        XCTAssertNil(stepOnce(m, &s, 0))                  // A takes m
         XCTAssertEqual(choices(m, s, 1), 0)          // B blocks
-        XCTAssertNil(run(m, &s, 0))                  // A releases and returns
+        XCTAssertNil(stepOnce(m, &s, 0))                  // A releases and returns
         XCTAssertTrue(s.withUnsafeBufferPointer { m.finished($0.baseAddress!, 0) })
         XCTAssertEqual(choices(m, s, 1), 1)
     }
@@ -38,14 +34,14 @@ final class MachineTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        XCTAssertNil(run(m, &s, 0))                  // R1 reads
+        XCTAssertNil(stepOnce(m, &s, 0))                  // R1 reads
         XCTAssertEqual(choices(m, s, 1), 1)          // W may queue
-        XCTAssertNil(run(m, &s, 1))                  // W queues: writer waiting
+        XCTAssertNil(stepOnce(m, &s, 1))                  // W queues: writer waiting
         XCTAssertEqual(choices(m, s, 1), 0)          // W blocked by R1
         XCTAssertEqual(choices(m, s, 2), 0)          // R2 blocked by the waiting writer
-        XCTAssertNil(run(m, &s, 0))                  // R1 releases
+        XCTAssertNil(stepOnce(m, &s, 0))                  // R1 releases
         XCTAssertEqual(choices(m, s, 1), 1)
-        XCTAssertNil(run(m, &s, 1))                  // W takes the lock
+        XCTAssertNil(stepOnce(m, &s, 1))                  // W takes the lock
         XCTAssertEqual(choices(m, s, 2), 0)
     }
 
@@ -56,7 +52,7 @@ final class MachineTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        XCTAssertEqual(run(m, &s, 0), "lock-balance")
+        XCTAssertEqual(stepOnce(m, &s, 0), "lock-balance")
     }
 
     func testReturningWithALockHeldIsLockBalance() throws {
@@ -66,7 +62,7 @@ final class MachineTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        XCTAssertEqual(run(m, &s, 0), "lock-balance")
+        XCTAssertEqual(stepOnce(m, &s, 0), "lock-balance")
     }
 
     func testLocalWorkIsMergedIntoOneStep() throws {
@@ -83,8 +79,8 @@ final class MachineTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        XCTAssertNil(run(m, &s, 0))                  // lock(m), then the local work up to unlock
-        XCTAssertNil(run(m, &s, 0))                  // unlock(m), return
+        XCTAssertNil(stepOnce(m, &s, 0))                  // lock(m), then the local work up to unlock
+        XCTAssertNil(stepOnce(m, &s, 0))                  // unlock(m), return
         XCTAssertTrue(s.withUnsafeBufferPointer { m.finished($0.baseAddress!, 0) })
     }
 
@@ -114,10 +110,10 @@ final class MachineTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        XCTAssertNil(run(m, &s, 0))                  // read_lock
-        XCTAssertEqual(run(m, &s, 0), "ptl-held")    // populate without the PMD's PTL
-        XCTAssertNil(run(m, &s, 0))                  // lock(ptl)
-        XCTAssertEqual(run(m, &s, 0), "split-from-blank")
+        XCTAssertNil(stepOnce(m, &s, 0))                  // read_lock
+        XCTAssertEqual(stepOnce(m, &s, 0), "ptl-held")    // populate without the PMD's PTL
+        XCTAssertNil(stepOnce(m, &s, 0))                  // lock(ptl)
+        XCTAssertEqual(stepOnce(m, &s, 0), "split-from-blank")
     }
 
     func testFreedTableMakesWalkResultsDangling() throws {
@@ -138,8 +134,8 @@ final class MachineTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        for _ in 0..<6 { XCTAssertNil(run(m, &s, 0)) }   // write_lock, lock, populate, unlock, descend, free_tables
-        XCTAssertEqual(run(m, &s, 0), "use-after-free")
+        for _ in 0..<6 { XCTAssertNil(stepOnce(m, &s, 0)) }   // write_lock, lock, populate, unlock, descend, free_tables
+        XCTAssertEqual(stepOnce(m, &s, 0), "use-after-free")
     }
 
     func testStateChecksSeeMapcount() throws {
@@ -158,7 +154,7 @@ final class MachineTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        for _ in 0..<5 { XCTAssertNil(run(m, &s, 0)) }
+        for _ in 0..<5 { XCTAssertNil(stepOnce(m, &s, 0)) }
         let v = s.withUnsafeMutableBufferPointer { m.checkState($0.baseAddress!) }
         XCTAssertEqual(v, -1)                        // mapcount 1 = one leaf; refcount 2 = cache + leaf
         XCTAssertEqual(s[model.pageWord(0, 0)], 1)

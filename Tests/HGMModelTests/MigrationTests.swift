@@ -6,10 +6,6 @@ import XCTest
 /// §4 inv. 1): mapcount counts present leaves only, refcount counts leaves and migration
 /// entries, wrong entry kinds are model errors, writes need the PTL.
 final class MigrationTests: XCTestCase {
-    func run(_ m: Machine, _ s: inout [Word], _ t: Int) -> String? {
-        let v = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, t, choice: 0) }
-        return v >= 0 ? m.name(ofViolation: v) : nil
-    }
     func check(_ m: Machine, _ s: inout [Word]) -> String? {
         let v = s.withUnsafeMutableBufferPointer { m.checkState($0.baseAddress!) }
         return v >= 0 ? m.name(ofViolation: v) : nil
@@ -40,15 +36,15 @@ final class MigrationTests: XCTestCase {
         let model = try compileSpec(mapThen("install_migration(h)\n remove_migration(h, pg, V0.start)"))
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        for _ in 0..<4 { XCTAssertNil(run(m, &s, 0)) }   // read_lock, find_get_page, lock, map_leaf
+        for _ in 0..<4 { XCTAssertNil(stepOnce(m, &s, 0)) }   // read_lock, find_get_page, lock, map_leaf
         XCTAssertEqual(mapcount(model, s), 1)
         XCTAssertEqual(refcount(model, s), 2)            // cache + leaf
-        XCTAssertNil(run(m, &s, 0))                      // install_migration
+        XCTAssertNil(stepOnce(m, &s, 0))                      // install_migration
         XCTAssertEqual(mapcount(model, s), 0)            // rmap removed (§4 inv. 1)
         XCTAssertEqual(refcount(model, s), 2)            // the reference moved to the migration entry
         XCTAssertNil(check(m, &s))                       // mapcount = 0 leaves; refcount = cache + 1 migration entry
         XCTAssertEqual(PTEValue(s[model.entryWord(0, 0, 0)]).kind, .migration)
-        XCTAssertNil(run(m, &s, 0))                      // remove_migration
+        XCTAssertNil(stepOnce(m, &s, 0))                      // remove_migration
         XCTAssertEqual(mapcount(model, s), 1)
         XCTAssertEqual(refcount(model, s), 2)
         XCTAssertNil(check(m, &s))
@@ -64,7 +60,7 @@ final class MigrationTests: XCTestCase {
         let model = try compileSpec(mapThen("install_migration(h)"))
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        for _ in 0..<6 { XCTAssertNil(run(m, &s, 0)) }
+        for _ in 0..<6 { XCTAssertNil(stepOnce(m, &s, 0)) }
         XCTAssertNil(check(m, &s))
         s[model.pageWord(0, 0)] = 1                      // pretend the rmap was kept
         XCTAssertEqual(check(m, &s), "mapcount")
@@ -88,17 +84,17 @@ final class MigrationTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        XCTAssertNil(run(m, &s, 0))
-        XCTAssertNil(run(m, &s, 0))
-        XCTAssertEqual(run(m, &s, 0), "model-error")     // the entry is NONE
+        XCTAssertNil(stepOnce(m, &s, 0))
+        XCTAssertNil(stepOnce(m, &s, 0))
+        XCTAssertEqual(stepOnce(m, &s, 0), "model-error")     // the entry is NONE
     }
 
     func testRemoveMigrationNeedsAMigrationEntry() throws {
         let model = try compileSpec(mapThen("remove_migration(h, pg, V0.start)"))
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        for _ in 0..<4 { XCTAssertNil(run(m, &s, 0)) }
-        XCTAssertEqual(run(m, &s, 0), "model-error")     // the entry is a leaf
+        for _ in 0..<4 { XCTAssertNil(stepOnce(m, &s, 0)) }
+        XCTAssertEqual(stepOnce(m, &s, 0), "model-error")     // the entry is a leaf
     }
 
     func testMigrationWritesNeedThePTL() throws {
@@ -121,25 +117,25 @@ final class MigrationTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        for _ in 0..<5 { XCTAssertNil(run(m, &s, 0)) }
-        XCTAssertEqual(run(m, &s, 0), "ptl-held")        // install_migration
-        XCTAssertEqual(run(m, &s, 0), "ptl-held")        // remove_migration
-        XCTAssertEqual(run(m, &s, 0), "ptl-held")        // install_hwpoison
+        for _ in 0..<5 { XCTAssertNil(stepOnce(m, &s, 0)) }
+        XCTAssertEqual(stepOnce(m, &s, 0), "ptl-held")        // install_migration
+        XCTAssertEqual(stepOnce(m, &s, 0), "ptl-held")        // remove_migration
+        XCTAssertEqual(stepOnce(m, &s, 0), "ptl-held")        // install_hwpoison
     }
 
     func testHwpoisonOverALeafDefersThePut() throws {
         let model = try compileSpec(mapThen("install_hwpoison(h)"))
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        for _ in 0..<4 { XCTAssertNil(run(m, &s, 0)) }
-        XCTAssertNil(run(m, &s, 0))                      // install_hwpoison
+        for _ in 0..<4 { XCTAssertNil(stepOnce(m, &s, 0)) }
+        XCTAssertNil(stepOnce(m, &s, 0))                      // install_hwpoison
         XCTAssertEqual(PTEValue(s[model.entryWord(0, 0, 0)]).kind, .hwpoison)
         XCTAssertEqual(mapcount(model, s), 0)
         XCTAssertEqual(refcount(model, s), 2)            // cache + the deferred put
         XCTAssertNil(check(m, &s))
-        XCTAssertNil(run(m, &s, 0))                      // unlock
-        XCTAssertNil(run(m, &s, 0))                      // read_unlock
-        XCTAssertNil(run(m, &s, 0))                      // tlb_finish, return
+        XCTAssertNil(stepOnce(m, &s, 0))                      // unlock
+        XCTAssertNil(stepOnce(m, &s, 0))                      // read_unlock
+        XCTAssertNil(stepOnce(m, &s, 0))                      // tlb_finish, return
         XCTAssertEqual(refcount(model, s), 1)
         XCTAssertNil(check(m, &s))
     }
@@ -160,8 +156,8 @@ final class MigrationTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        for _ in 0..<3 { XCTAssertNil(run(m, &s, 0)) }
-        XCTAssertEqual(run(m, &s, 0), "model-error")
+        for _ in 0..<3 { XCTAssertNil(stepOnce(m, &s, 0)) }
+        XCTAssertEqual(stepOnce(m, &s, 0), "model-error")
     }
 
     func testIsolateClearsMigratable() throws {
@@ -181,7 +177,7 @@ final class MigrationTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        for _ in 0..<7 { XCTAssertNil(run(m, &s, 0)) }
+        for _ in 0..<7 { XCTAssertNil(stepOnce(m, &s, 0)) }
         XCTAssertTrue(s.withUnsafeBufferPointer { m.finished($0.baseAddress!, 0) })
     }
 }

@@ -29,3 +29,10 @@ let smallHeader = """
     }
 
     """
+
+/// Runs one step of thread t (alternative `choice`) on s; the name of the violation it
+/// raised, or nil.
+func stepOnce(_ m: Machine, _ s: inout [Word], _ t: Int, choice: Int = 0) -> String? {
+    let v = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, t, choice: choice) }
+    return v >= 0 ? m.name(ofViolation: v) : nil
+}

@@ -6,14 +6,10 @@ import XCTest
 /// vma_lock after vma_lock_free, use of a removed VMA, and PMD-table sharing with share
 /// counts (hgm-reference.md §1.2, §2.9, §5 R1, R6, R8).
 final class VMAStateTests: XCTestCase {
-    func run(_ m: Machine, _ s: inout [Word], _ t: Int) -> String? {
-        let v = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, t, choice: 0) }
-        return v >= 0 ? m.name(ofViolation: v) : nil
-    }
     func runAll(_ m: Machine, _ s: inout [Word], _ t: Int) -> [String] {
         var out: [String] = []
         while !s.withUnsafeBufferPointer({ m.finished($0.baseAddress!, t) }) {
-            if let v = run(m, &s, t) { out.append(v) }
+            if let v = stepOnce(m, &s, t) { out.append(v) }
             if out.last == "use-after-free" || out.last == "model-error" { break }
         }
         return out
@@ -102,8 +98,8 @@ final class VMAStateTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        XCTAssertNil(run(m, &s, 0))                              // A: read_lock
-        XCTAssertEqual(run(m, &s, 1), "use-after-free")         // B frees it under A
+        XCTAssertNil(stepOnce(m, &s, 0))                              // A: read_lock
+        XCTAssertEqual(stepOnce(m, &s, 1), "use-after-free")         // B frees it under A
     }
 
     func testUseOfARemovedVMAIsAUseAfterFree() throws {
@@ -186,11 +182,11 @@ final class VMAStateTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
-        XCTAssertNil(run(m, &s, 0))                    // free_pgtables(V0): count 2 -> 1, table alive
-        XCTAssertNil(run(m, &s, 0))                    // lock: fine
-        XCTAssertNil(run(m, &s, 0))                    // unlock
-        XCTAssertNil(run(m, &s, 0))                    // free_pgtables(V1): count 0, freed
-        XCTAssertEqual(run(m, &s, 0), "use-after-free")
+        XCTAssertNil(stepOnce(m, &s, 0))                    // free_pgtables(V0): count 2 -> 1, table alive
+        XCTAssertNil(stepOnce(m, &s, 0))                    // lock: fine
+        XCTAssertNil(stepOnce(m, &s, 0))                    // unlock
+        XCTAssertNil(stepOnce(m, &s, 0))                    // free_pgtables(V1): count 0, freed
+        XCTAssertEqual(stepOnce(m, &s, 0), "use-after-free")
     }
 
     func testWorldRejectsBadSplitsAndShares() {
