@@ -131,7 +131,7 @@ extension Machine {
     /// Whether a present leaf covers the address.
     func mapped(_ s: UnsafeMutablePointer<Word>, _ a: Int) -> Bool {
         guard let (v, hp, off) = locate(a, s) else { return false }
-        let tree = pmdSharing ? pudTree(s, v) : v
+        let tree = walkTree(s, v)
         guard tree >= 0 else { return false }
         let base = treeBaseOf(tree, hp)
         let live = s[base + positions]

@@ -93,7 +93,7 @@ extension Machine {
         case .walk:
             guard let a = int(a0), let (v, hp, _) = locate(a, s) else { return err("walk: \(describe(a0)) is not an address inside a VMA") }
             // huge_pte_offset: NULL when the PUD is none (§2.9; only with PMD sharing modelled).
-            let tree = pmdSharing ? pudTree(s, v) : v
+            let tree = walkTree(s, v)
             if tree < 0 { return nullWord }
             return HPTE(vma: v, hp: hp, pos: 0, ptlExplicit: false, dangling: false, tree: tree).word
         case .ptl:

@@ -157,6 +157,9 @@ public final class Machine {
     }
     /// The root table V's PUD points to (a VMA tree index), or -1 when the PUD is none.
     @inline(__always) func pudTree(_ s: UnsafePointer<Word>, _ v: Int) -> Int { vmaField(s, v, Model.VMAState.pudShift) - 1 }
+    /// The root table a walk through V goes through now: V's own, or with PMD sharing
+    /// whatever V's PUD points to (-1: none).
+    @inline(__always) func walkTree(_ s: UnsafePointer<Word>, _ v: Int) -> Int { pmdSharing ? pudTree(s, v) : v }
     /// Whether the walk result went through a root table that is freed, or no longer the
     /// one the walker's PUD points to (unshared after the walk: R1, R2).
     @inline(__always) func rootStale(_ s: UnsafePointer<Word>, _ h: HPTE) -> Bool {
