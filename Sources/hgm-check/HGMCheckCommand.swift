@@ -78,9 +78,14 @@ struct Limits: ParsableArguments {
     func validate() throws {
         if let v = maxStates, v <= 0 { throw ValidationError("--max-states must be positive") }
         if let v = maxDepth, v < 0 { throw ValidationError("--max-depth must not be negative") }
-        if let v = timeout, !(v > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let v = timeout, !(v > 0) || !v.isFinite { throw ValidationError("--timeout must be a positive, finite number of seconds (got \(v))") }
         if let v = maxMemory, v <= 0 { throw ValidationError("--max-memory must be a positive number of MiB") }
+        if let v = maxMemory, v > Limits.maxMemoryMiB {
+            throw ValidationError("--max-memory \(v) MiB is more bytes than a 64-bit count holds; at most \(Limits.maxMemoryMiB) MiB")
+        }
     }
+    /// The largest `--max-memory` whose byte count fits in an `Int` (8 EiB).
+    static let maxMemoryMiB = Int.max >> 20
     var search: SearchLimits {
         SearchLimits(maxStates: maxStates, maxDepth: maxDepth, timeout: timeout, maxMemoryBytes: maxMemory.map { $0 << 20 })
     }

@@ -206,6 +206,28 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try hgmCheck(["check", "Specs"]).status, 2)
     }
 
+    /// Issue 9 §1 item 15: a limit that overflows or means nothing is refused (exit 2), never
+    /// turned into "-1 MiB" or a limit that stops everything at once.
+    func testLimitValuesAreValidated() throws {
+        let spec = "Specs/invariants/ptl-held.hgm"
+        let huge = try hgmCheck(["check", "--no-prove", "--max-memory", "9223372036854775807", spec])
+        XCTAssertEqual(huge.status, 2, huge.stdout)
+        XCTAssertTrue(huge.stderr.contains("--max-memory 9223372036854775807 MiB is more bytes than a 64-bit count holds"), huge.stderr)
+        XCTAssertFalse(huge.stdout.contains("-1 MiB"))
+        for bad in [["--max-memory", "0"], ["--max-states", "0"], ["--max-states=-3"], ["--max-depth=-1"], ["--timeout", "nan"],
+                    ["--timeout", "inf"], ["--timeout", "0"], ["--timeout=-2"], ["--z3-timeout", "0"], ["--z3-timeout=-5"],
+                    ["--max-states", "99999999999999999999999"]] {
+            let r = try hgmCheck(["check", "--no-prove"] + bad + [spec])
+            XCTAssertEqual(r.status, 2, "\(bad): \(r.stdout)")
+            XCTAssertTrue(r.stderr.contains("Error:"), "\(bad): \(r.stderr)")
+        }
+        // The largest accepted value is a real limit, not a negative one.
+        let max = try hgmCheck(["check", "--no-prove", "--max-memory", "8796093022207", "Specs/rfc-v2-baseline.hgm", "--max-states", "3000"])
+        XCTAssertFalse(max.stdout.contains("max-memory"), max.stdout)
+        XCTAssertTrue(max.stdout.contains("max-states 3000 reached"), max.stdout)
+        XCTAssertEqual(max.status, 3)
+    }
+
     func testDefaultSpecMissingOutsideTheRepository() throws {
         let r = try hgmCheck(["check"], cwd: FileManager.default.temporaryDirectory)
         XCTAssertEqual(r.status, 2)
