@@ -31,13 +31,16 @@ struct Diff: ParsableCommand {
         guard errors.isEmpty, loaded.count == 2 else { throw ExitCode(Exit.usage) }
         let b = loaded[0]
         var h = loaded[1]
+        let top = { (f: String) in SourceLocation(file: f, line: 1, column: 1) }
         guard Checker.hasScenario(b) else {
-            FileHandle.standardError.write(Data("error: BASE '\(base)' has no threads: diff compares scenarios\n".utf8))
+            reportDiagnostics(DiagnosticError([Diagnostic(top(base), "BASE has no threads: diff compares two locking schemes of one scenario",
+                hint: "BASE is a spec with threads; HEAD is the same scenario changed, or an override file of procedures")]), sources: sources, errors: &errors)
             throw ExitCode(Exit.usage)
         }
         if !Checker.hasScenario(h) {
             if h.main.procs.isEmpty {
-                FileHandle.standardError.write(Data("error: HEAD '\(head)' has neither threads nor procedures to override\n".utf8))
+                reportDiagnostics(DiagnosticError([Diagnostic(top(head), "HEAD has neither threads nor procedures to override",
+                    hint: "HEAD is the changed spec of BASE's scenario, or an override file: `override proc NAME(...) { ... }`")]), sources: sources, errors: &errors)
                 throw ExitCode(Exit.usage)
             }
             h = SchemeDiff.applyOverrides(base: b, overrides: h)

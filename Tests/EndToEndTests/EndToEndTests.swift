@@ -228,6 +228,36 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(max.status, 3)
     }
 
+    /// Issue 9 §1 item 13: a spec with neither threads nor prove blocks (an empty file, a
+    /// geometry, a world) is an input error for check and prove, not an empty HOLDS; gate
+    /// still skips such files as libraries.
+    func testSpecWithNothingToCheckIsAnInputError() throws {
+        let dir = try tempDir()
+        let files = ["empty.hgm": "", "geometry.hgm": "geometry x86_64 { hstate = 2M }\n",
+                     "world.hgm": "// a world\ngeometry x86_64 { hstate = 2M; fanout = 2 }\nworld { file hugepages = 1; vma V0 shared hgm }\n"]
+        for (name, text) in files {
+            let f = dir.appendingPathComponent(name)
+            try text.write(to: f, atomically: true, encoding: .utf8)
+            for args in [["check"], ["check", "--no-prove"], ["prove"], ["check", "--format", "json"]] {
+                let r = try hgmCheck(args + [f.path])
+                XCTAssertEqual(r.status, 2, "\(args) \(name): \(r.stdout)")
+                XCTAssertTrue(r.stderr.contains("\(name):1:1: error: nothing to check"), "\(args) \(name): \(r.stderr)")
+                XCTAssertTrue(r.stderr.contains("hint: add `thread"), r.stderr)
+                XCTAssertFalse(r.stdout.contains("HOLDS"), r.stdout)
+            }
+        }
+        let d = try hgmCheck(["diff", dir.appendingPathComponent("world.hgm").path, "Specs/rfc-v2-baseline.hgm"])
+        XCTAssertEqual(d.status, 2)
+        XCTAssertTrue(d.stderr.contains("world.hgm:1:1: error: BASE has no threads"), d.stderr)
+        // The gate skips the library and gates the spec beside it.
+        let g = try tempDir()
+        try "geometry x86_64 { hstate = 2M }\n".write(to: g.appendingPathComponent("lib.hgm"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Specs/geometries/x86_64-2M.hgm"), to: g.appendingPathComponent("x.hgm"))
+        let r = try hgmCheck(["gate", "--no-prove", g.path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("1 library skipped"), r.stdout)
+    }
+
     func testDefaultSpecMissingOutsideTheRepository() throws {
         let r = try hgmCheck(["check"], cwd: FileManager.default.temporaryDirectory)
         XCTAssertEqual(r.status, 2)
