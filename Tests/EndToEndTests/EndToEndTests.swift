@@ -24,7 +24,7 @@ func binary() -> URL {
 }
 
 @discardableResult
-func hgmCheck(_ args: [String], cwd: URL = packageRoot, env: [String: String] = [:]) throws -> Run {
+func hgmCheck(_ args: [String], cwd: URL = packageRoot, env: [String: String] = [:], killAfter: Double? = nil) throws -> Run {
     let p = Process()
     p.executableURL = binary()
     p.arguments = args
@@ -36,6 +36,11 @@ func hgmCheck(_ args: [String], cwd: URL = packageRoot, env: [String: String] = 
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    let killer = DispatchWorkItem { [pid = p.processIdentifier] in kill(pid, SIGKILL) }
+    if let killAfter {      // a run that must end on its own: killed (status 9) if it does not
+        DispatchQueue.global().asyncAfter(deadline: .now() + killAfter, execute: killer)
+    }
+    defer { killer.cancel() }
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let r = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
@@ -348,6 +353,24 @@ final class ProveCommandTests: XCTestCase {
         let obs = try XCTUnwrap(r.json?["obligations"] as? [[String: Any]])
         XCTAssertNotEqual(obs.first?["result"] as? String, "proved")
         if obs.first?["result"] as? String == "unknown" { XCTAssertEqual(r.status, 3) }
+    }
+
+    /// Issue 9 §1 item 10: `--z3-timeout` bounds a non-linear integer claim (it ran past 60 s).
+    func testZ3TimeoutBoundsANonLinearClaim() throws {
+        let f = try tempDir().appendingPathComponent("cubes.hgm")
+        try """
+            geometry x86_64 { hstate = 2M }
+            prove cubes(x: int, y: int, z: int) {
+                claim x*x*x + y*y*y + z*z*z != 33
+            }
+            """.write(to: f, atomically: true, encoding: .utf8)
+        let start = Date()
+        let r = try hgmCheck(["prove", "--only-blocks", "--z3-timeout", "1000", "--format", "json", f.path], killAfter: 30)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10)
+        XCTAssertEqual(r.status, 3, r.stdout + r.stderr)
+        let o = try XCTUnwrap((r.json?["obligations"] as? [[String: Any]])?.first)
+        XCTAssertEqual(o["result"] as? String, "unknown")
+        XCTAssertEqual(o["reason"] as? String, "Z3: timeout")
     }
 
     func testProveBlockErrorsHaveLocations() throws {
