@@ -1,3 +1,4 @@
+import Foundation
 import HGMModel
 import HGMSpec
 
@@ -94,8 +95,23 @@ public struct SearchLimits: Sendable {
     public var maxDepth: Int?
     public var timeout: Double?
     public var maxMemoryBytes: Int?
-    public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil) {
+    /// When the run these limits bound began; `timeout` counts from here, so that it covers
+    /// compiling, the search, trace rebuilding and Z3. Nil: from the start of the search.
+    public var since: Date?
+    public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil, since: Date? = nil) {
         self.maxStates = maxStates; self.maxDepth = maxDepth; self.timeout = timeout; self.maxMemoryBytes = maxMemoryBytes
+        self.since = since
+    }
+
+    /// When `timeout` runs out (nil: no timeout, or not started).
+    public var deadline: Date? { timeout.flatMap { t in since.map { $0.addingTimeInterval(t) } } }
+
+    /// The limits of the search proper: the time left of the run's timeout (a search always
+    /// gets a positive limit; one started after the deadline stops at its first check).
+    func forSearch(now: Date = Date()) -> SearchLimits {
+        var l = self
+        if let d = deadline { l.timeout = max(d.timeIntervalSince(now), 1e-9) }
+        return l
     }
 }
 

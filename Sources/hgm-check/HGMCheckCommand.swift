@@ -70,7 +70,7 @@ struct Limits: ParsableArguments {
     var maxStates: Int?
     @Option(help: "Stop exploring below this depth (verdict: incomplete).")
     var maxDepth: Int?
-    @Option(help: "Stop after this many seconds (verdict: incomplete).")
+    @Option(help: "Stop each spec's run (compile, search, traces, Z3) after this many seconds (verdict: incomplete).")
     var timeout: Double?
     @Option(help: "Stop when the search uses this many MiB (verdict: incomplete).")
     var maxMemory: Int?

@@ -12,6 +12,8 @@ enum Pipeline {
     static func run(_ spec: LoadedSpec, limits: SearchLimits, z3Timeout: UInt32, noProve: Bool,
                     observer: SearchObserver? = nil) -> Result<CheckResult, DiagnosticError> {
         if let e = nothingToCheck(spec) { return .failure(e) }
+        var limits = limits
+        limits.since = Date()           // --timeout covers compiling, the search, traces and Z3
         var result: CheckResult
         if Checker.hasScenario(spec) {
             switch Result(catching: { () throws(DiagnosticError) -> HGMModel.Model in try Compiler.compile(spec) }) {
@@ -23,7 +25,7 @@ enum Pipeline {
         }
         if !noProve {
             switch Result(catching: { () throws(DiagnosticError) -> [ArithmeticObligation] in try Checker.obligations(spec) }) {
-            case .success(let obs): result.obligations = Checker.prove(obs, timeoutMs: z3Timeout)
+            case .success(let obs): result.obligations = Checker.prove(obs, timeoutMs: z3Timeout, deadline: limits.deadline)
             case .failure(let e): return .failure(e)
             }
         }

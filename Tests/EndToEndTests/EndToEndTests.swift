@@ -373,6 +373,30 @@ final class ProveCommandTests: XCTestCase {
         XCTAssertEqual(o["reason"] as? String, "Z3: timeout")
     }
 
+    /// Issue 9 §1 item 10: `--timeout` covers the whole run, Z3 included: the obligations get
+    /// at most the time left, however long `--z3-timeout` is.
+    func testRunTimeoutCoversZ3() throws {
+        let f = try tempDir().appendingPathComponent("scenario-and-cubes.hgm")
+        try """
+            import "\(packageRoot.path)/Specs/lib/rfc-v2.hgm"
+            import "\(packageRoot.path)/Specs/lib/small-world.hgm"
+            thread A = uffd_continue(V0, V0.start, PAGE)
+            expect pass
+            prove cubes(x: int, y: int, z: int) {
+                claim x*x*x + y*y*y + z*z*z != 33
+            }
+            """.write(to: f, atomically: true, encoding: .utf8)
+        let start = Date()
+        let r = try hgmCheck(["check", "--timeout", "2", "--z3-timeout", "600000", "--format", "json", f.path], killAfter: 60)
+        let took = Date().timeIntervalSince(start)
+        XCTAssertLessThan(took, 10, "--timeout 2 took \(took) s")
+        XCTAssertEqual(r.status, 3, r.stdout + r.stderr)
+        XCTAssertEqual(r.json?["verdict"] as? String, "holds")
+        let cubes = try XCTUnwrap((r.json?["obligations"] as? [[String: Any]])?.first { $0["name"] as? String == "prove.cubes" })
+        XCTAssertEqual(cubes["result"] as? String, "unknown")
+        XCTAssertTrue((cubes["reason"] as? String ?? "").contains("timeout"), "\(cubes)")
+    }
+
     func testProveBlockErrorsHaveLocations() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hgm-prove-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
