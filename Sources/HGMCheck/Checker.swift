@@ -65,7 +65,9 @@ public enum Checker {
         let machine = Machine(model: model)
         var outcome = BreadthFirstSearch(machine: machine, limits: limits.forSearch(), observer: observer).run()
         if let t = limits.timeout, outcome.limit?.hasPrefix("timeout ") == true { outcome.limit = "timeout \(t) s reached" }
-        let violations = TraceBuilder(machine: machine).reports(for: outcome.findings)
+        let (violations, rebuildBytes) = TraceBuilder(machine: machine, limits: limits).rebuild(outcome.findings)
+        outcome.stats.peakMemoryBytes = max(outcome.stats.peakMemoryBytes, rebuildBytes)
+        outcome.stats.processPeakRSSBytes = processPeakRSSBytes()
         let verdict: Verdict = !violations.isEmpty ? .violated : outcome.limit != nil ? .incomplete : .holds
         var r = CheckResult(spec: model.path, scenario: model.scenario, verdict: verdict, violations: violations,
                             stats: outcome.stats, limit: outcome.limit, expectation: model.expectation,

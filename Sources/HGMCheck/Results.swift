@@ -30,6 +30,9 @@ public struct ViolationReport: Codable, Sendable {
     /// the cycle. This is the (1-based) step where the cycle starts; the steps from here to
     /// the end repeat forever. Nil for every other violation.
     public var cycleStart: Int? = nil
+    /// Set when the search found the violation but its trace could not be rebuilt within
+    /// the run's limits (`trace` is then empty): why. The violation stands.
+    public var traceMissing: String? = nil
 }
 
 public struct SearchStats: Codable, Sendable {
@@ -45,6 +48,13 @@ public struct SearchStats: Codable, Sendable {
     /// visited set includes the recorded transitions).
     public var visitedBytesPerState: Double
     public var stateBytes: Int
+}
+
+/// The whole process's peak resident set so far (getrusage), in bytes.
+public func processPeakRSSBytes() -> Int {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Int(usage.ru_maxrss) * 1024
 }
 
 /// One discharged Z3 obligation, as reported.

@@ -49,7 +49,7 @@ public struct TextReporter {
         for v in r.violations {
             out += paint("VIOLATION", "31;1") + " \(v.invariant)  (\(r.spec))\(title)\n"
             out += "  \(v.message)\n"
-            out += "  " + ReportSupport.traceSummary(v) + "\n"
+            if v.traceMissing == nil { out += "  " + ReportSupport.traceSummary(v) + "\n" }
             let wThread = max(6, v.trace.map(\.thread.count).max() ?? 0)
             let wProc = max(9, v.trace.map(\.procedure.count).max() ?? 0)
             let wLoc = v.trace.map { shortPath($0.location).count }.max() ?? 0

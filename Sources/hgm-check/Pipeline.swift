@@ -29,6 +29,7 @@ enum Pipeline {
             case .failure(let e): return .failure(e)
             }
         }
+        if result.searched { result.stats.processPeakRSSBytes = processPeakRSSBytes() }     // after everything, Z3 included
         return .success(result)
     }
 
