@@ -504,6 +504,97 @@ final class GateAndDiffTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("different scenarios"), r.stderr)
     }
 
+    /// Issue 9 §1 item 5: under a limit, diff says incomplete (exit 3), names the side that
+    /// stopped and the invariants it could not compare; never "no regressions".
+    func testDiffUnderALimitIsIncomplete() throws {
+        let args = ["diff", "--no-prove", "--max-states", "50", "Specs/scenarios/collapse-continue-2m.hgm", "Specs/changes/continue-without-fault-mutex.hgm"]
+        let t = try hgmCheck(args)
+        XCTAssertEqual(t.status, 3, t.stdout + t.stderr)
+        XCTAssertFalse(t.stdout.contains("no regressions"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("INCOMPLETE BASE: max-states 50 reached"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("INCOMPLETE HEAD: max-states 50 reached"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("could not compare: invariants alignment, assertion, deadlock"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("undecided (incomplete -> incomplete)  invariant use-after-free"), t.stdout)
+        let j = try hgmCheck(args + ["--format", "json"])
+        XCTAssertEqual(j.status, 3)
+        let json = try XCTUnwrap(j.json)
+        XCTAssertEqual(json["regressions"] as? Int, 0)
+        XCTAssertGreaterThan(json["undecided"] as? Int ?? 0, 10)
+        XCTAssertEqual((json["base"] as? [String: Any])?["limit"] as? String, "max-states 50 reached")
+        // The same diff without the limit is decided.
+        XCTAssertEqual(try hgmCheck(Array(args[0...1]) + Array(args[4...])).status, 0)
+    }
+
+    /// Issue 9 §1 item 5: BASE and HEAD must be the same scenario in full; each difference is
+    /// listed and the diff refused (exit 2). Procedures, check, expect and scenario lines may differ.
+    func testDiffRefusesAnyScenarioDifferenceAndListsIt() throws {
+        let dir = try tempDir()
+        let base = """
+            import "\(packageRoot.path)/Specs/lib/rfc-v2.hgm"
+            scenario "diff base"
+            geometry x86_64 { hstate = 2M; fanout = 2 }
+            world {
+                file hugepages = 1, cached = all, i_size = 1
+                free_pages = 1
+                var flag = 0
+                vma V0 shared hgm uffd_minor exact_address
+                mutex fault_mutex[buckets = 1]
+                page 0 not_migratable
+            }
+            thread A = uffd_continue(V0, V0.start, PAGE)
+            thread B = uffd_continue(V0, V0.start + PAGE, PAGE)
+            check all
+            expect pass
+            """
+        let basePath = dir.appendingPathComponent("base.hgm")
+        try base.write(to: basePath, atomically: true, encoding: .utf8)
+        let refused: [(String, String, String)] = [
+            ("hstate = 2M; fanout = 2", "hstate = 1G; fanout = 2", "geometry: BASE `geometry x86_64 { fanout = 2; hstate = 2M }`, HEAD `geometry x86_64 { fanout = 2; hstate = 1G }`"),
+            ("hstate = 2M; fanout = 2", "hstate = 2M; fanout = 4", "geometry:"),
+            ("vma V0 shared hgm uffd_minor exact_address", "vma V0 shared hgm exact_address", "world vma V0: BASE `vma V0 exact_address hgm shared uffd_minor`, HEAD `vma V0 exact_address hgm shared`"),
+            ("cached = all", "cached = none", "world file:"),
+            ("free_pages = 1", "free_pages = 0", "world free_pages: BASE `free_pages = 1`, HEAD `free_pages = 0`"),
+            ("var flag = 0", "var flag = 1", "world var: BASE `var flag = 0`, HEAD `var flag = 1`"),
+            ("page 0 not_migratable", "page 0 hwpoison", "world page"),
+            ("buckets = 1", "buckets = 2", "world mutex fault_mutex"),
+            ("    page 0 not_migratable\n", "", "only in BASE"),
+            ("V0.start + PAGE, PAGE)", "V0.start, PAGE)", "thread 2: BASE `thread B = uffd_continue(V0, (V0.start + PAGE), PAGE)`, HEAD `thread B = uffd_continue(V0, V0.start, PAGE)`"),
+            ("thread B =", "thread C =", "thread 2:"),
+            ("check all", "lock_order { fault_mutex -> vma_lock }\ncheck all", "lock_order: BASE `mmap_lock -> fault_mutex"),
+        ]
+        for (i, (from, to, listed)) in refused.enumerated() {
+            let head = dir.appendingPathComponent("head\(i).hgm")
+            XCTAssertTrue(base.contains(from), from)
+            try base.replacingOccurrences(of: from, with: to).write(to: head, atomically: true, encoding: .utf8)
+            let r = try hgmCheck(["diff", "--no-prove", basePath.path, head.path])
+            XCTAssertEqual(r.status, 2, "\(to): \(r.stdout)")
+            XCTAssertTrue(r.stderr.contains("are different scenarios"), r.stderr)
+            XCTAssertTrue(r.stderr.contains(listed), "\(to): \(r.stderr)")
+        }
+        // Not scenario differences: attribute order, the title, check and expect lines. A
+        // check line that drops invariants leaves them uncompared: exit 3, not "no regressions".
+        let same = base.replacingOccurrences(of: "shared hgm uffd_minor exact_address", with: "hgm exact_address shared uffd_minor")
+            .replacingOccurrences(of: "diff base", with: "another title")
+        try same.write(to: dir.appendingPathComponent("same.hgm"), atomically: true, encoding: .utf8)
+        let ok = try hgmCheck(["diff", "--no-prove", basePath.path, dir.appendingPathComponent("same.hgm").path])
+        XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
+        try same.replacingOccurrences(of: "check all", with: "check deadlock").replacingOccurrences(of: "expect pass", with: "expect violation deadlock")
+            .write(to: dir.appendingPathComponent("fewer.hgm"), atomically: true, encoding: .utf8)
+        let fewer = try hgmCheck(["diff", "--no-prove", basePath.path, dir.appendingPathComponent("fewer.hgm").path])
+        XCTAssertEqual(fewer.status, 3, fewer.stdout + fewer.stderr)
+        XCTAssertTrue(fewer.stdout.contains("undecided (holds -> not checked)  invariant mapcount"), fewer.stdout)
+        // An override file may not bring a world of its own.
+        try """
+            import "\(packageRoot.path)/Specs/lib/rfc-v2.hgm"
+            world { file hugepages = 2, cached = all, i_size = 2; vma V0 shared hgm }
+            override proc madv_collapse(vma, start, end) { return 0 }
+            """.write(to: dir.appendingPathComponent("override.hgm"), atomically: true, encoding: .utf8)
+        let o = try hgmCheck(["diff", "--no-prove", basePath.path, dir.appendingPathComponent("override.hgm").path])
+        XCTAssertEqual(o.status, 2, o.stdout)
+        XCTAssertTrue(o.stderr.contains("is an override file (no threads), but it changes BASE's scenario"), o.stderr)
+        XCTAssertTrue(o.stderr.contains("world file:"), o.stderr)
+    }
+
     func testReportsAreDeterministicApartFromTiming() throws {
         for format in ["json", "text", "junit", "sarif"] {
             let a = try hgmCheck(["check", "--format", format, "Specs/races/collapse-read-lock.hgm", "Specs/invariants/deadlock-recursive-read.hgm"])
