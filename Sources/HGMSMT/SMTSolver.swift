@@ -94,37 +94,36 @@ public final class SMTSolver {
     }
 }
 
-/// Interrupts one check of a context when its time is up, unless disarmed first. The lock
-/// makes `Z3_interrupt` run only while the check is still under way (the context is alive and
-/// busy in `Z3_solver_check`), never after.
+/// Interrupts one check of a context when its time is up, unless disarmed first, and again
+/// every 50 ms until disarmed: an interrupt that lands before `Z3_solver_check` has started
+/// is lost (the check starts afresh), so one is not enough. The lock makes `Z3_interrupt` run
+/// only while the check is under way (the context alive), never after `disarm`.
 final class SMTWatchdog: @unchecked Sendable {
     private let lock = NSLock()
     private var armed = true
     private var fired = false
     private let z3: OpaquePointer
-    private var item: DispatchWorkItem?
+    private let timer: DispatchSourceTimer
 
     init(context z3: OpaquePointer, milliseconds: UInt32) {
         self.z3 = z3
-        let item = DispatchWorkItem { [self] in
+        timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.setEventHandler { [self] in      // released when the timer is cancelled
             lock.withLock {
                 guard armed else { return }
                 fired = true
                 Z3_interrupt(self.z3)
             }
         }
-        self.item = item
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(milliseconds)), execute: item)
+        timer.schedule(deadline: .now() + .milliseconds(Int(milliseconds)), repeating: .milliseconds(50))
+        timer.resume()
     }
 
-    /// Stops the watchdog; true if it had already interrupted the check.
+    /// Stops the watchdog; true if it had interrupted the check.
     func disarm() -> Bool {
-        item?.cancel()
-        return lock.withLock {
-            armed = false
-            item = nil
-            return fired
-        }
+        let f = lock.withLock { armed = false; return fired }
+        timer.cancel()
+        return f
     }
 }
 

@@ -455,24 +455,14 @@ func specsPath(_ rel: String) -> String {
 /// reported, never dropped, and the verdict stays *violated*.
 final class TraceRebuildLimitTests: XCTestCase {
     /// The assertion breaks 18 steps deep, after a few thousand states of other threads' work.
-    static let deep = """
-        geometry x86_64 { hstate = 2M; fanout = 2 }
-        world {
-            file hugepages = 1, cached = all, i_size = 1
-            vma V0 shared hgm
-            var a = 0
-            var b = 0
-            var c = 0
-            var d = 0
-            var e = 0
-        }
+    static let deep = varHeader + """
         proc spin(v) { store(v, 1); store(v, 2); store(v, 3); store(v, 4); store(v, 5); store(v, 6); store(v, 7); store(v, 8); return 0 }
-        proc setter() { spin(b); store(c, 1); return 0 }
-        proc checker() { spin(a); x = load(c); assert x == 0; return 0 }
+        proc setter() { spin(fb); store(n, 1); return 0 }
+        proc checker() { spin(fa); x = load(n); assert x == 0; return 0 }
         thread A = checker()
         thread B = setter()
-        thread C = spin(d)
-        thread D = spin(e)
+        thread C = spin(go)
+        thread D = spin(up)
         check assertion
         expect violation assertion
         """
@@ -506,7 +496,7 @@ final class TraceRebuildLimitTests: XCTestCase {
     /// memory limit. The verdict is not weakened to holds by the missing trace.
     func testCheckerKeepsTheVerdictWithoutTrace() throws {
         let text = TraceRebuildLimitTests.deep.replacingOccurrences(of: "store(v, 8);", with: "store(v, 8); store(v, 9); store(v, 10);")
-            .replacingOccurrences(of: "thread D = spin(e)\n", with: "")
+            .replacingOccurrences(of: "thread D = spin(up)\n", with: "")
         let m = try model(text)
         let r = Checker.check(m, limits: SearchLimits(maxMemoryBytes: 1 << 10))
         XCTAssertEqual(r.stats.distinctStates, 1584)
