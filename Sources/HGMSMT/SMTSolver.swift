@@ -73,10 +73,9 @@ public final class SMTSolver {
         let watchdog = timeoutMs.map { SMTWatchdog(context: context.z3, milliseconds: $0) }
         let answer = Z3_solver_check(context.z3, handle)
         let interrupted = watchdog?.disarm() ?? false
-        if interrupted && answer == Z3_L_UNDEF {
-            _ = Z3_get_error_code(context.z3)           // an interrupted check may leave an error code; it means the same
-            return .unknown(reason: "timeout")
-        }
+        // After an interrupt the context is not used again (not even for a model): only an
+        // unsat that Z3 had already reached stands.
+        if interrupted && answer != Z3_L_FALSE { return .unknown(reason: "timeout") }
         try context.checkError("Z3_solver_check")
         switch answer {
         case Z3_L_FALSE:
