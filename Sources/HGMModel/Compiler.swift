@@ -144,7 +144,9 @@ public struct Compiler {
         if main.threads.isEmpty {
             throw fail(top, "the scenario has no threads", "add e.g. thread A = uffd_continue(V0.start)")
         }
-        if main.threads.count > 8 { throw fail(main.threads[8].location, "at most 8 threads are supported") }
+        if main.threads.count > Model.maxThreads {
+            throw fail(main.threads[Model.maxThreads].location, "at most \(Model.maxThreads) threads are supported (lock words keep a bit per thread)")
+        }
         var seen: [String: SourceLocation] = [:]
         for t in main.threads {
             if let prev = seen[t.name] { throw fail(t.nameLocation, "thread '\(t.name)' is already declared at \(prev.description)") }
@@ -688,7 +690,8 @@ public struct Compiler {
         m.isizeWord = w
         w += 1
         m.wokenWord = w
-        w += 1
+        m.wokenAddresses = m.world.vmas.map { $0.start + $0.pages * g.hugepagePages }.max() ?? 0
+        w += (m.wokenAddresses + 31) / 32
         m.variablesBase = w
         w += m.world.variables.count
         m.cacheBase = w

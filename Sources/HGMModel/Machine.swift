@@ -839,8 +839,8 @@ public final class Machine {
                 let m = Int(s[waitMsgW(u)]) - 1
                 if m >= 0 && m >= intOf(a) && m < intOf(a) + intOf(n) { s[waitMsgW(u)] = 0 }
             }
-            let lo = max(0, intOf(a)), hi = min(32, max(0, intOf(a) + intOf(n)))
-            if lo < hi { for x in lo..<hi { s[wokenWord] |= Word(bitPattern: UInt32(1) << UInt32(x)) } }
+            let lo = max(0, intOf(a)), hi = min(model.wokenAddresses, max(0, intOf(a) + intOf(n)))
+            if lo < hi { for x in lo..<hi { s[wokenWord + x / 32] |= Word(bitPattern: UInt32(1) << UInt32(x % 32)) } }
         case .tlbFinish:
             for pg in 0..<nPages {
                 let gw = gatherW(t, pg)

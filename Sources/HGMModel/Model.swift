@@ -39,8 +39,12 @@ public struct Model: Sendable {
     var pagesBase = 0
     public static let pageWords = 4
     var isizeWord = 0
-    /// Bitmask of model addresses (below 32) that a wake_range covered: a waiter asleep on one is a lost wakeup.
+    /// First word of the bitmask of model addresses that a wake_range covered (a waiter
+    /// asleep on one is a lost wakeup): a bit for every address of every VMA, 32 to a word.
     var wokenWord = 0
+    var wokenAddresses = 0
+    /// Threads a scenario may have: rwsem reader and waiter masks keep a bit per thread in a 32-bit word.
+    public static let maxThreads = 30
     /// First word of the world's shared variables.
     var variablesBase = 0
     var cacheBase = 0
