@@ -105,11 +105,15 @@ public struct SearchLimits: Sendable {
     public var maxDepth: Int?
     public var timeout: Double?
     public var maxMemoryBytes: Int?
+    /// Threads the search runs on (`ParallelBreadthFirstSearch` when more than 1; the
+    /// livelock analysis always runs on one).
+    public var workers: Int
     /// When the run these limits bound began; `timeout` counts from here, so that it covers
     /// compiling, the search, trace rebuilding and Z3. Nil: from the start of the search.
     public var since: Date?
-    public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil, since: Date? = nil) {
+    public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil, workers: Int = 1, since: Date? = nil) {
         self.maxStates = maxStates; self.maxDepth = maxDepth; self.timeout = timeout; self.maxMemoryBytes = maxMemoryBytes
+        self.workers = max(1, workers)
         self.since = since
     }
 

@@ -88,6 +88,7 @@ extension Machine {
                 if evalError {
                     // Reported once (as a model error, which stops the path); never again.
                     evalError = false
+                    invariantFailed = true
                     if skip & (1 << UInt64(Machine.id(.modelError))) != 0 { continue }
                     return modelError("invariant \(inv.name) (\(inv.location.description)) cannot be evaluated: \(evalErrorText)")
                 }
@@ -99,6 +100,21 @@ extension Machine {
             return -1
           }
         }
+    }
+
+    /// Every state invariant violated in `s` and not in `skip`, as a mask of violation ids;
+    /// and whether the path stops at `s`: a stopping violation, or a user invariant that
+    /// cannot be evaluated (a model error, stopping the path even when already reported).
+    public func stateViolations(_ s: UnsafeMutablePointer<Word>, skip: UInt64) -> (mask: UInt64, stops: Bool) {
+        var mask: UInt64 = 0, sk = skip
+        invariantFailed = false
+        while true {
+            let v = checkState(s, skip: sk)
+            if v < 0 { break }
+            mask |= 1 << UInt64(v)
+            sk |= 1 << UInt64(v)
+        }
+        return (mask, mask & Machine.stopMask != 0 || invariantFailed)
     }
 
     /// sleep-in-atomic: a thread whose next step may sleep (a mutex or rwsem acquisition,
@@ -135,7 +151,7 @@ extension Machine {
         for t in 0..<nThreads where !finished(s, t) {
             if case .prim(.uffdSleep, _, _, _) = ops[Int(s[pcW(t)])] {
                 let real = Int(s[waitRealW(t)]) - 1
-                if real >= 0 && real < 32 && UInt32(bitPattern: s[wokenWord]) & (UInt32(1) << UInt32(real)) != 0 && on(.lostWakeup) {
+                if real >= 0 && real < model.wokenAddresses && UInt32(bitPattern: s[wokenWord + real / 32]) & (UInt32(1) << UInt32(real % 32)) != 0 && on(.lostWakeup) {
                     result = first(result, fault(.lostWakeup, "thread \(model.threads[t].name) sleeps on a userfault at \(real) (message address \(Int(s[waitMsgW(t)]) - 1)) although a completed UFFDIO_CONTINUE woke that address\(mapped(s, real) ? " and it is mapped" : ""); nothing will wake it"))
                 }
                 continue
