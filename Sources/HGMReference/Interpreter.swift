@@ -22,6 +22,8 @@ final class Interpreter {
     /// `mayLoopLocally[pc]`: from this op, local ops alone can reach a control-flow cycle (a
     /// static over-approximation; only there is the "runs forever" check run).
     let mayLoopLocally: [Bool]
+    /// Per thread: states whose local code is known to run forever (true) or not (false).
+    var localMemo: [[[Word]: Bool]]
 
     static func bit(_ i: Invariant) -> UInt64 { 1 << UInt64(Invariant.allCases.firstIndex(of: i)!) }
     static let modelError = bit(.modelError), useAfterFree = bit(.useAfterFree), loopBound = bit(.loopBound)
@@ -39,6 +41,7 @@ final class Interpreter {
         for i in model.userInvariants.indices { sel |= 1 << UInt64(Invariant.allCases.count + i) }
         selected = sel
         mayLoopLocally = Interpreter.localCycles(model.ops)
+        localMemo = Array(repeating: [:], count: model.threads.count)
     }
 
     func on(_ i: Invariant) -> Bool { selected & Interpreter.bit(i) != 0 }
@@ -269,18 +272,25 @@ final class Interpreter {
 
     /// Whether thread t's local ops alone, from s, run forever (revisit their own state
     /// without reaching a primitive, `either`, an atomic block or the end): the engine's
-    /// "runs forever without taking a step". Nil when undecided within `budget` ops.
-    func runsForeverLocally(_ s: [Word], _ t: Int, budget: Int = 1 << 22) -> Bool? {
+    /// "runs forever without taking a step". Nil when undecided within `budget` ops. Every
+    /// state of a run is remembered with its answer, so the breadth-first search, which
+    /// reaches those states one local step at a time, decides each once.
+    func runsForeverLocally(_ s: [Word], _ t: Int, budget: Int = 1 << 20) -> Bool? {
         guard mayLoopLocally[pc(s, t)], isLocal(pc(s, t)) else { return false }
-        var x = s, tortoise = s, power = 1, lam = 0
+        if let known = localMemo[t][s] { return known }
+        var x = s
+        var run: [[Word]] = [s]
+        var seen: Set<[Word]> = [s]
+        var answer: Bool? = nil
         for _ in 0..<budget {
             let (r, _) = execOp(&x, t, choice: 0, atomic: false)
-            if r & Interpreter.stopMask != 0 { return false }      // the step reports its own error
-            if !isLocal(pc(x, t)) { return false }
-            if x == tortoise { return true }
-            lam += 1
-            if lam == power { tortoise = x; power *= 2; lam = 0 }
+            if r & Interpreter.stopMask != 0 { answer = false; break }     // the step reports its own error
+            if !isLocal(pc(x, t)) { answer = false; break }
+            if let known = localMemo[t][x] { answer = known; break }
+            if !seen.insert(x).inserted { answer = true; break }
+            run.append(x)
         }
-        return nil
+        if let answer { for y in run { localMemo[t][y] = answer } }
+        return answer
     }
 }
