@@ -27,10 +27,22 @@ extension Checker {
         let secs = Date().timeIntervalSince(start)
         let violations = r.violated.sorted().map { name -> ViolationReport in
             let user = model.userInvariants.first { $0.name == name }
-            return ViolationReport(invariant: name,
-                                   message: "violated in the reference semantics (a reference run prints no trace; run without --reference for one)",
+            // A witness: the reference's own shortest trace (its steps are single operations;
+            // no per-step changes are shown). Livelock has none.
+            let w = name == Invariant.livelock.rawValue ? nil
+                : ReferenceChecker.witness(model, violation: name, limits: ReferenceLimits(maxStates: cap))
+            var switches = 0
+            let trace = (w ?? []).enumerated().map { i, st -> TraceStep in
+                if i > 0 && w![i - 1].thread != st.thread { switches += 1 }
+                return TraceStep(step: i + 1, thread: st.thread, procedure: st.procedure, location: st.location,
+                                 statement: st.statement, changes: st.raised.isEmpty ? [] : ["raises " + st.raised.joined(separator: ", ")])
+            }
+            let message = w == nil
+                ? "violated in the reference semantics (no trace for this violation in a reference run; run without --reference for one)"
+                : "violated in the reference semantics; the trace below is the reference's own: one operation per step"
+            return ViolationReport(invariant: name, message: message,
                                    help: Invariant(rawValue: name)?.help ?? "User invariant declared in the spec.",
-                                   location: user?.location.description, trace: [], contextSwitches: 0)
+                                   location: user?.location.description ?? trace.last?.location, trace: trace, contextSwitches: switches)
         }
         let limit = r.complete ? nil : "reference semantics: max-states \(cap) reached"
         let verdict: Verdict = !violations.isEmpty ? .violated : limit != nil ? .incomplete : .holds

@@ -29,9 +29,9 @@ extension Interpreter {
         case .uffdSleep:
             return s[model.waitMsgWord(t)] == 0
         case .lock, .readLock, .writeLock:
-            var copy = s
-            let (lw, err, _) = copy.withUnsafeMutableBufferPointer {
-                machine.evaluate(expr: model.argList[Int(args)], $0.baseAddress!, thread: t)
+            // Evaluation only reads the state (UnsafeMutablePointer is the evaluator's signature).
+            let (lw, err, _) = s.withUnsafeBufferPointer {
+                machine.evaluate(expr: model.argList[Int(args)], UnsafeMutablePointer(mutating: $0.baseAddress!), thread: t)
             }
             guard !err, tagOf(lw) == .lock else { return true }
             let slot = Int(lw >> 4) & 0xFFFFF

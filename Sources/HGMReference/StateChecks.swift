@@ -51,9 +51,10 @@ extension Interpreter {
         if truncated && isize < w.hugepages {
             for i in isize..<w.hugepages where s[model.cacheWord(i)] != 0 { r |= Interpreter.bit(.truncation) }
         }
-        var x = s
         for (i, inv) in model.userInvariants.enumerated() {
-            let (v, err, _) = x.withUnsafeMutableBufferPointer { machine.evaluate(expr: inv.expr, $0.baseAddress!, thread: -1) }
+            let (v, err, _) = s.withUnsafeBufferPointer {
+                machine.evaluate(expr: inv.expr, UnsafeMutablePointer(mutating: $0.baseAddress!), thread: -1)
+            }
             if err { r |= Interpreter.modelError } else if v == mkInt(0) { r |= 1 << UInt64(builtinCount + i) }
         }
         var undecided = false
