@@ -36,6 +36,9 @@ final class Interpreter {
     /// The page-table trees the state invariants walk: (first entry word, live-mask word, file index, entries' VMA start).
     let trees: [(base: Int, live: Int, index: Int)]
     let positions: Int, lastBase: Int, parentOf: [Int], offsetOf: [Int]
+    /// Page p's field f is word `page0 + p * Model.pageWords + f`; then i_size, the woken mask, the page cache.
+    let page0: Int, isizeW: Int, wokenW: Int, cacheW: [Int], hugepages: Int
+    let userInvariants: [UserInvariant]
 
     static func bit(_ i: Invariant) -> UInt64 { 1 << UInt64(Invariant.allCases.firstIndex(of: i)!) }
     static let modelError = bit(.modelError), useAfterFree = bit(.useAfterFree), loopBound = bit(.loopBound)
@@ -84,6 +87,12 @@ final class Interpreter {
         lastBase = g.base(depth: g.treeLevels.count - 1)
         parentOf = (0..<g.positions).map { $0 == 0 ? -1 : g.parent(ofPos: $0) }
         offsetOf = (0..<g.positions).map { g.offset(ofPos: $0) }
+        page0 = model.pageWord(0, 0)
+        isizeW = model.isizeStateWord
+        wokenW = model.wokenStateWord
+        hugepages = model.world.hugepages
+        cacheW = (0..<model.world.hugepages).map { model.cacheWord($0) }
+        userInvariants = model.userInvariants
     }
 
     func on(_ i: Invariant) -> Bool { selected & Interpreter.bit(i) != 0 }
