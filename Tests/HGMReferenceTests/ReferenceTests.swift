@@ -259,6 +259,19 @@ final class AtomicBodyTests: XCTestCase {
             thread W = w()
             """)
         XCTAssertEqual(Interpreter.atomicBodies(m), m.inAtomic)
+        // A block without a step inside another block: local work inside the outer body.
+        let nested = try compile(world + """
+            proc w() { atomic { store(c, 1); atomic { x = 1 }; store(c, 0) }; return 0 }
+            proc r() { x = load(c); assert x == 0; return 0 }
+            thread W = w()
+            thread R = r()
+            """)
+        XCTAssertEqual(ReferenceChecker.check(nested).violated, [])
+        // Compiler.swift (`.atomic`): turning the inner block into local work clears inAtomic
+        // for every op from its start, though they are still inside the outer body; the engine
+        // then ends the outer block's step there, and reports this spec's assertion.
+        XCTAssertEqual(Interpreter.atomicBodies(nested), nested.inAtomic,
+                       "Model.inAtomic: a step-less atomic block nested in another ends the outer block's atomicity")
         XCTAssertGreaterThan(checked, 100)
     }
 }
