@@ -21,6 +21,8 @@ public struct Compiler {
     var atomicBlock: Int32 = 0
     var nextAtomicBlock: Int32 = 0
     var opAtomicBlock: [Int32] = []
+    /// The backward jumps of bounded loops (each iteration passes the loop's counter).
+    var boundedBackEdges = Set<Int>()
     /// Ops a compiled program may have after inlining: past it, compilation stops with the
     /// call chain instead of exhausting memory (a procedure calling the next four times, 16 deep).
     public static let maxOps = 200_000
@@ -32,7 +34,7 @@ public struct Compiler {
         var gotos: [(op: Int, label: String, loc: SourceLocation)] = []
         var retSlot: Int32
         var returns: [Int] = []
-        var loops: [(top: Int, breaks: [Int])] = []
+        var loops: [(top: Int, breaks: [Int], bounded: Bool)] = []
     }
 
     public static let errnos: [String: Int] = [
@@ -64,12 +66,15 @@ public struct Compiler {
         try c.compileThreads()
         try c.properties()
         c.layoutState()
-        c.m.hasLoops = c.m.ops.enumerated().contains { pc, op in
-            switch op {
+        c.commuteConstantVMAReads()
+        let back = c.m.ops.indices.filter { pc in
+            switch c.m.ops[pc] {
             case .jump(let t), .branchFalse(_, let t): return Int(t) <= pc
             default: return false
             }
         }
+        c.m.hasLoops = !back.isEmpty
+        c.m.hasUnboundedLoops = back.contains { !c.boundedBackEdges.contains($0) }
         return c.m
     }
 
@@ -303,10 +308,11 @@ public struct Compiler {
             clearTemps(temps, inf)
             nextSlot = temps
             if let bound { emit(.loopCheck(slot: counter, bound: Int32(bound)), inf) }
-            s.loops.append((top, []))
+            s.loops.append((top, [], bound != nil))
             try block(body, &s)
             let loop = s.loops.removeLast()
-            emit(.jump(Int32(top)), inf)
+            let back = emit(.jump(Int32(top)), inf)
+            if bound != nil { boundedBackEdges.insert(back) }
             let exit = m.ops.count
             patch(br, exit)
             for b in loop.breaks { patch(b, exit) }
@@ -372,7 +378,8 @@ public struct Compiler {
             s.loops[s.loops.count - 1].breaks.append(emit(.jump(-1), inf))
         case .continueLoop:
             guard let l = s.loops.last else { throw fail(st.location, "'continue' outside a loop") }
-            emit(.jump(Int32(l.top)), inf)
+            let j = emit(.jump(Int32(l.top)), inf)
+            if l.bounded { boundedBackEdges.insert(j) }
         }
     }
 
@@ -600,6 +607,18 @@ public struct Compiler {
         case .field(let b, _): return hasEffect(b)
         default: return false
         }
+    }
+
+    /// Primitives that change VMA state (what the `readsSharedState` built-ins read).
+    static let vmaStateWriters: Set<Prim> = [.splitVma, .vmaLockFree, .removeVma, .hugePmdShare, .pmdAlloc, .hugePmdUnshare, .freePgtables]
+
+    /// When no thread can change VMA state, a read of it commutes with every step: its
+    /// `sharedRead` becomes local work again (merged), so scenarios without VMA changes
+    /// keep their state space.
+    mutating func commuteConstantVMAReads() {
+        let writes = m.ops.contains { if case .prim(let p, _, _, _) = $0 { return Compiler.vmaStateWriters.contains(p) }; return false }
+        guard !writes else { return }
+        for i in m.ops.indices { if case .sharedRead(let d, let e) = m.ops[i] { m.ops[i] = .eval(dst: d, expr: e) } }
     }
 
     // MARK: - Properties and layout

@@ -61,6 +61,13 @@ public struct Model: Sendable {
     /// `livelock` is checked). A bounded loop is a claim checked by `loop-bound`; when that
     /// is not selected its counter saturates and the loop can cycle like an unbounded one.
     public var hasLoops = false
+    /// Some backward jump is not a bounded loop's (an unbounded `while`, a `goto` retry): it
+    /// can cycle even when `loop-bound` cuts every bounded loop run past its bound.
+    public var hasUnboundedLoops = false
+    /// Whether the state graph can have a cycle the livelock analysis must examine: with
+    /// `loop-bound` checked, a bounded loop past its bound ends the path, so only the other
+    /// backward jumps can cycle.
+    public var mayCycle: Bool { enabled.contains(.loopBound) ? hasUnboundedLoops : hasLoops }
 
     // MARK: layout accessors
     @inline(__always) public func pcWord(_ t: Int) -> Int { threads[t].base }
