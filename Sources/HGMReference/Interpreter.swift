@@ -22,7 +22,8 @@ final class Interpreter {
     /// `mayLoopLocally[pc]`: from this op, local ops alone can reach a control-flow cycle (a
     /// static over-approximation; only there is the "runs forever" check run).
     let mayLoopLocally: [Bool]
-    /// Per thread: states whose local code is known to run forever (true) or not (false).
+    /// Per thread: states whose local code is known to run forever (true), not to (false), or
+    /// was undecided within the budget (nil: the run is then not exhaustive).
     var localMemo: [[[Word]: Memo]]
 
     // Flat copies of layout facts (the hot paths touch no Model fields).
@@ -33,7 +34,7 @@ final class Interpreter {
     let lockOffset: [Int], lockRW: [Bool], lockSpin: [Bool]
     /// The VMA whose vma_lock a lock slot is (-1: none), the VMA state words, argument lists.
     let vmaOfSlot: [Int], vmaStateW: [Int], argList: [Int32]
-    /// The page-table trees the state invariants walk: (first entry word, live-mask word, file index, entries' VMA start).
+    /// The page-table trees the state invariants walk: (first entry word, live-mask word, file index).
     let trees: [(base: Int, live: Int, index: Int)]
     let positions: Int, lastBase: Int, parentOf: [Int], offsetOf: [Int]
     /// Page p's field f is word `page0 + p * Model.pageWords + f`; then i_size, the woken mask, the page cache.
