@@ -79,7 +79,7 @@ struct SpecBuilder {
             var role = chooseRole(t, of: nThreads)
             // Partners: a thread that spins on `flag` or sleeps on a userfault usually gets a
             // thread that can release it (unless this is the last slot, or by chance).
-            if t == nThreads - 1 && wantsSetter && rng.chance(70) { role = .setter }
+            if t == nThreads - 1 && wantsSetter && rng.chance(55) { role = .setter }
             if t == nThreads - 1 && wantsWaker && rng.chance(70) { role = .waker }
             let param = rng.chance(25) && role.takesParameters
             let env = param ? Env(vma: "vma", addr: "addr") : Env(vma: "V0", addr: rng.pick(addresses))

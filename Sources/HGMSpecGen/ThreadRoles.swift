@@ -19,8 +19,8 @@ enum Role: String, CaseIterable {
 extension SpecBuilder {
     mutating func chooseRole(_ t: Int, of n: Int) -> Role {
         let table: [(Role, Int)] = [
-            (.locks, 12), (.counter, 6), (.spinWait, 6), (.setter, 3), (.atomicExit, 9), (.continueSplit, 11),
-            (.fault, 9), (.unmap, 9), (.truncate, 5), (.cacheUser, 5), (.uffdWait, 5), (.waker, 3),
+            (.locks, 12), (.counter, 6), (.spinWait, 8), (.setter, 3), (.atomicExit, 9), (.continueSplit, 11),
+            (.fault, 9), (.unmap, 11), (.truncate, 5), (.cacheUser, 5), (.uffdWait, 5), (.waker, 3),
             (.vmaSplit, splitVMA ? 6 : 0), (.vmaFree, 3), (.vmaReader, 5), (.random, 12), (.modelError, 1),
         ]
         return table[rng.weighted(table.map(\.1))].0
@@ -51,6 +51,9 @@ extension SpecBuilder {
 
     /// A mutation index for a role with `n` mutations, or nil when it runs unmutated.
     mutating func mutation(_ mutate: Bool, _ n: Int) -> Int? { mutate ? rng.below(n) : nil }
+
+    /// A mutation index drawn with relative weights, or nil when unmutated.
+    mutating func mutation(_ mutate: Bool, weights: [Int]) -> Int? { mutate ? rng.weighted(weights) : nil }
 
     // MARK: - Locks and shared variables
 
@@ -209,6 +212,7 @@ extension SpecBuilder {
     mutating func continueSplit(_ e: Env, _ mutate: Bool) {
         let m = mutation(mutate, 8)
         let a = e.addr
+        let alignBug = m == 5
         if m != 0 { emit("read_lock(vma_lock(\(e.vma)))") }          // 0: walk-unlocked
         emit("h = walk(\(a))")
         emit("x = read(h)")
@@ -226,11 +230,12 @@ extension SpecBuilder {
         }
         emit("p = find_get_page(index(\(a)))")
         block("if !is_null(p)") { b in
-            let l = m == 4 ? "ptl(with_default_ptl(h2))" : "ptl(h2)"  // 4: ptl-identity
+            if m == 4 { b.emit("h2 = with_default_ptl(h2)") }         // 4: ptl-identity (hugetlb_pte_populate drops the PTE ptl)
+            let l = "ptl(h2)"
             b.emit("lock(\(l))")
             b.block("if is_none(read(h2))") { b in
                 // 5: the other subpage (alignment)
-                b.emit(m == 5 ? "map_leaf(h2, p, hugepage_base(\(a)) + 1 - (\(a) - hugepage_base(\(a))))" : "map_leaf(h2, p, \(a))")
+                b.emit(alignBug ? "map_leaf(h2, p, hugepage_base(\(a)) + 1 - (\(a) - hugepage_base(\(a))))" : "map_leaf(h2, p, \(a))")
                 if m == 6 { b.emit("put_page(p)") }                   // 6: the mapping's reference dropped
                 b.orElse()
                 if m != 7 { b.emit("put_page(p)") }                   // 7: reference leaked
@@ -283,7 +288,7 @@ extension SpecBuilder {
 
     /// Unmap (zap) at one address, optionally followed by a collapse back to a 2M leaf.
     mutating func unmap(_ e: Env, _ mutate: Bool) {
-        let m = mutation(mutate, 6)
+        let m = mutation(mutate, weights: [3, 1, 1, 1, 3, 1])
         let a = e.addr
         emit(m == 0 ? "read_lock(vma_lock(\(e.vma)))" : "write_lock(vma_lock(\(e.vma)))")   // 0: free-unlocked
         emit("h = walk(\(a))")
