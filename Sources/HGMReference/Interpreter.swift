@@ -1,0 +1,286 @@
+import HGMModel
+
+/// The reference semantics' steps: one compiled operation of one thread at a time.
+///
+/// Contract: every operation is its own step (`eval`, `branchFalse`, `jump`, `assert`,
+/// `loopCheck`, `clearLocals`, `resetLocal`, a primitive, one branch of `either`,
+/// `sharedRead`), except an atomic block, which is one step from its `atomicBegin` while
+/// control stays inside the block's body. A thread whose pc is at `.end` has returned; the
+/// step that brings it there checks what a return must satisfy (lock balance, references).
+/// Primitive effects and expression values come from the engine (`Machine.applyPrimitive`,
+/// `Machine.evaluate`); control flow, scheduling, enabledness and checks are written here
+/// independently of `Machine.step`/`runLocal`/`choices`/`checkState`.
+final class Interpreter {
+    let model: Model
+    let machine: Machine
+    let ops: [Op]
+    let nThreads: Int
+    /// `inAtomic[pc]`: the op is inside an atomic block's body (an atomic step goes on while this holds).
+    let inAtomic: [Bool]
+    /// Violations that are reported: the selected built-in invariants, the user invariants, model-error.
+    let selected: UInt64
+    /// `mayLoopLocally[pc]`: from this op, local ops alone can reach a control-flow cycle (a
+    /// static over-approximation; only there is the "runs forever" check run).
+    let mayLoopLocally: [Bool]
+
+    static func bit(_ i: Invariant) -> UInt64 { 1 << UInt64(Invariant.allCases.firstIndex(of: i)!) }
+    static let modelError = bit(.modelError), useAfterFree = bit(.useAfterFree), loopBound = bit(.loopBound)
+    static let stopMask = modelError | useAfterFree
+    let builtinCount = Invariant.allCases.count
+
+    init(model: Model) {
+        self.model = model
+        machine = Machine(model: model)
+        ops = model.ops
+        nThreads = model.threads.count
+        inAtomic = Interpreter.atomicBodies(model)
+        var sel: UInt64 = Interpreter.modelError
+        for (i, inv) in Invariant.allCases.enumerated() where model.enabled.contains(inv) { sel |= 1 << UInt64(i) }
+        for i in model.userInvariants.indices { sel |= 1 << UInt64(Invariant.allCases.count + i) }
+        selected = sel
+        mayLoopLocally = Interpreter.localCycles(model.ops)
+    }
+
+    func on(_ i: Invariant) -> Bool { selected & Interpreter.bit(i) != 0 }
+
+    func name(ofBit b: Int) -> String {
+        b < builtinCount ? Invariant.allCases[b].rawValue : model.userInvariants[b - builtinCount].name
+    }
+    func names(_ mask: UInt64) -> Set<String> {
+        var out = Set<String>()
+        var m = mask
+        while m != 0 { out.insert(name(ofBit: m.trailingZeroBitCount)); m &= m - 1 }
+        return out
+    }
+
+    /// Which ops are inside an atomic body: the ops strictly between an `atomicBegin` and its
+    /// matching `atomicEnd` (nesting counted). A jump out of the body (return, break, goto)
+    /// leaves the atomic step there.
+    static func atomicBodies(_ model: Model) -> [Bool] {
+        var r = [Bool](repeating: false, count: model.ops.count)
+        var depth = 0
+        for (i, op) in model.ops.enumerated() {
+            switch op {
+            case .atomicBegin:
+                if depth > 0 { r[i] = true }
+                depth += 1
+            case .atomicEnd:
+                depth -= 1
+                if depth > 0 { r[i] = true }
+            default:
+                if depth > 0 { r[i] = true }
+            }
+        }
+        return r
+    }
+
+    /// Ops that are not steps of their own kind in an engine step: everything but a
+    /// primitive, `either`, `atomicBegin`, `end` and a shared read.
+    func isLocal(_ pc: Int) -> Bool {
+        switch ops[pc] {
+        case .prim, .either, .atomicBegin, .end: return false
+        default: return true
+        }
+    }
+
+    /// Static: from which ops local ops alone can run into a cycle of the control-flow graph.
+    static func localCycles(_ ops: [Op]) -> [Bool] {
+        let n = ops.count
+        func local(_ op: Op) -> Bool {
+            switch op { case .prim, .either, .atomicBegin, .end: return false; default: return true }
+        }
+        func succs(_ i: Int) -> [Int] {
+            guard local(ops[i]) else { return [] }
+            switch ops[i] {
+            case .jump(let t): return [Int(t)]
+            case .branchFalse(_, let t): return [i + 1, Int(t)]
+            default: return i + 1 < n ? [i + 1] : []
+            }
+        }
+        // Nodes on a cycle: Tarjan's components over the local subgraph.
+        var index = [Int](repeating: -1, count: n), low = [Int](repeating: 0, count: n)
+        var onStack = [Bool](repeating: false, count: n), cyclic = [Bool](repeating: false, count: n)
+        var stack: [Int] = [], counter = 0
+        for root in 0..<n where index[root] < 0 {
+            var calls: [(Int, Int)] = [(root, 0)]
+            index[root] = counter; low[root] = counter; counter += 1; stack.append(root); onStack[root] = true
+            while let (v, e) = calls.last {
+                let ss = succs(v)
+                if e < ss.count {
+                    calls[calls.count - 1].1 += 1
+                    let w = ss[e]
+                    if index[w] < 0 {
+                        index[w] = counter; low[w] = counter; counter += 1; stack.append(w); onStack[w] = true
+                        calls.append((w, 0))
+                    } else if onStack[w] { low[v] = min(low[v], index[w]) }
+                    continue
+                }
+                calls.removeLast()
+                if let (p, _) = calls.last { low[p] = min(low[p], low[v]) }
+                if low[v] == index[v] {
+                    var members: [Int] = []
+                    while true { let w = stack.removeLast(); onStack[w] = false; members.append(w); if w == v { break } }
+                    if members.count > 1 || ss.contains(v) { for w in members { cyclic[w] = true } }
+                }
+            }
+        }
+        // Everything that reaches a cyclic node through local ops.
+        var reach = cyclic
+        var changed = true
+        while changed {
+            changed = false
+            for i in stride(from: n - 1, through: 0, by: -1) where !reach[i] {
+                if succs(i).contains(where: { reach[$0] }) { reach[i] = true; changed = true }
+            }
+        }
+        return reach
+    }
+
+    // MARK: - State access
+
+    func pc(_ s: [Word], _ t: Int) -> Int { Int(s[model.pcWord(t)]) }
+    func finished(_ s: [Word], _ t: Int) -> Bool {
+        if case .end = ops[pc(s, t)] { return true }
+        return false
+    }
+
+    /// The initial state: the world as the engine sets it up, every thread at its entry with
+    /// nothing of its code run (its words are zero but the pc).
+    func initialState() -> [Word] {
+        var s = machine.initialState().state
+        for (t, th) in model.threads.enumerated() {
+            let n = Model.threadHeader + th.locals + 2 * model.pageCount
+            for w in th.base..<(th.base + n) { s[w] = 0 }
+            s[model.pcWord(t)] = Word(th.entry)
+        }
+        return s
+    }
+
+    func holds(_ s: [Word], _ t: Int, slot: Int) -> Bool {
+        let l = model.lockSlots[slot]
+        if s[l.offset] == Word(t + 1) { return true }
+        return l.kind == .rwsem && s[l.offset + 1] & (Word(1) << Word(t)) != 0
+    }
+
+    // MARK: - Steps
+
+    /// Runs one step of thread t (alternative `choice` of an `either`) on s. Returns every
+    /// violation raised (unfiltered; `selected` filters what is reported).
+    func step(_ s: inout [Word], _ t: Int, choice: Int) -> UInt64 {
+        var mask: UInt64 = 0
+        let start = pc(s, t)
+        if case .atomicBegin = ops[start] {
+            s[model.pcWord(t)] = Word(start + 1)
+            // Brent's cycle detection on the whole state: an atomic block that revisits a
+            // state inside its step never ends.
+            var tortoise = s, power = 1, lam = 0
+            while inAtomic[pc(s, t)] {
+                let (r, done) = execOp(&s, t, choice: 0, atomic: true)
+                accumulate(&mask, r)
+                if !done { break }
+                if s == tortoise {
+                    accumulate(&mask, Interpreter.modelError)
+                    break
+                }
+                lam += 1
+                if lam == power { tortoise = s; power *= 2; lam = 0 }
+            }
+        } else {
+            let (r, _) = execOp(&s, t, choice: choice, atomic: false)
+            accumulate(&mask, r)
+        }
+        if finished(s, t) && start != pc(s, t) { accumulate(&mask, returnChecks(s, t, mask)) }
+        return mask
+    }
+
+    /// After a use-after-free in the same step values are undefined: no follow-on model error.
+    func accumulate(_ mask: inout UInt64, _ r: UInt64) {
+        var r = r
+        if mask & Interpreter.useAfterFree != 0 { r &= ~Interpreter.modelError }
+        mask |= r
+    }
+
+    /// Executes the op at t's pc and moves the pc. Returns the violations and false when an
+    /// atomic step cannot go on (a primitive that would block inside it).
+    func execOp(_ s: inout [Word], _ t: Int, choice: Int, atomic: Bool) -> (UInt64, Bool) {
+        let p = pc(s, t)
+        var next = p + 1
+        var r: UInt64 = 0
+        var done = true
+        func eval(_ e: Int32) -> Word {
+            let (x, err, raised) = s.withUnsafeMutableBufferPointer { machine.evaluate(expr: e, $0.baseAddress!, thread: t) }
+            r |= raised
+            if err { r |= Interpreter.modelError }
+            return x
+        }
+        switch ops[p] {
+        case .eval(let dst, let e):
+            let x = eval(e)
+            s[model.localWord(t, Int(dst))] = x
+        case .jump(let target):
+            next = Int(target)
+        case .branchFalse(let e, let target):
+            let x = eval(e)
+            if tagOf(x) != .int { r |= Interpreter.modelError }
+            if x == mkInt(0) { next = Int(target) }
+        case .resetLocal(let slot):
+            s[model.localWord(t, Int(slot))] = 0
+        case .loopCheck(let slot, let bound):
+            // The counter is a raw count; it saturates at the bound so the state space stays finite.
+            let w = model.localWord(t, Int(slot))
+            if s[w] >= bound { s[w] = bound; r |= Interpreter.loopBound } else { s[w] += 1 }
+        case .assert(let e, _):
+            let x = eval(e)
+            if x == mkInt(0) { r |= Interpreter.bit(.assertion) }
+        case .clearLocals(let from, let to):
+            for i in from..<to { s[model.localWord(t, Int(i))] = 0 }
+        case .atomicBegin, .atomicEnd:
+            break
+        case .prim:
+            let (raised, advanced) = s.withUnsafeMutableBufferPointer { machine.applyPrimitive($0.baseAddress!, thread: t, pc: p) }
+            r |= raised
+            if !advanced {
+                next = p
+                if atomic { r |= Interpreter.modelError; done = false }
+            }
+        case .either(let first, _):
+            next = Int(model.targets[Int(first) + choice])
+        case .end:
+            next = p
+            done = false
+        }
+        s[model.pcWord(t)] = Word(next)
+        return (r, done)
+    }
+
+    /// What a returning thread must satisfy: it holds no lock (lock-balance), and no page
+    /// reference it took and no deferred put it did not flush (refcount).
+    func returnChecks(_ s: [Word], _ t: Int, _ stepMask: UInt64) -> UInt64 {
+        var r: UInt64 = 0
+        if stepMask & Interpreter.useAfterFree == 0 {
+            for slot in model.lockSlots.indices where holds(s, t, slot: slot) { r |= Interpreter.bit(.lockBalance); break }
+        }
+        for p in 0..<model.pageCount where s[model.heldWord(t, p)] != 0 || s[model.gatherWord(t, p)] != 0 {
+            r |= Interpreter.bit(.refcount)
+            break
+        }
+        return r
+    }
+
+    /// Whether thread t's local ops alone, from s, run forever (revisit their own state
+    /// without reaching a primitive, `either`, an atomic block or the end): the engine's
+    /// "runs forever without taking a step". Nil when undecided within `budget` ops.
+    func runsForeverLocally(_ s: [Word], _ t: Int, budget: Int = 1 << 22) -> Bool? {
+        guard mayLoopLocally[pc(s, t)], isLocal(pc(s, t)) else { return false }
+        var x = s, tortoise = s, power = 1, lam = 0
+        for _ in 0..<budget {
+            let (r, _) = execOp(&x, t, choice: 0, atomic: false)
+            if r & Interpreter.stopMask != 0 { return false }      // the step reports its own error
+            if !isLocal(pc(x, t)) { return false }
+            if x == tortoise { return true }
+            lam += 1
+            if lam == power { tortoise = x; power *= 2; lam = 0 }
+        }
+        return nil
+    }
+}
