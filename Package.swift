@@ -29,7 +29,7 @@ let package = Package(
         // Random well-formed specs for differential testing (no dependencies).
         .target(name: "HGMSpecGen"),
         // The differential campaign: generated specs, engine vs reference.
-        .executableTarget(name: "hgm-difftest", dependencies: ["HGMSpecGen", "HGMCheck", "HGMModel", "HGMSpec"]),
+        .executableTarget(name: "hgm-difftest", dependencies: ["HGMSpecGen", "HGMCheck", "HGMReference", "HGMModel", "HGMSpec"]),
         .executableTarget(
             name: "hgm-check",
             dependencies: [
@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "HGMReferenceTests", dependencies: ["HGMReference", "HGMCheck", "HGMModel", "HGMSpec"]),
         .testTarget(name: "HGMSMTTests", dependencies: ["HGMSMT"]),
         .testTarget(name: "HGMReportTests", dependencies: ["HGMReport", "HGMCheck", "HGMModel", "HGMSpec"]),
-        .testTarget(name: "HGMSpecGenTests", dependencies: ["HGMSpecGen", "HGMCheck", "HGMModel", "HGMSpec"]),
+        .testTarget(name: "HGMSpecGenTests", dependencies: ["HGMSpecGen", "HGMCheck", "HGMReference", "HGMModel", "HGMSpec"]),
         .testTarget(name: "EndToEndTests", dependencies: ["hgm-check", "HGMModel"]),
     ],
     swiftLanguageModes: [.v6]

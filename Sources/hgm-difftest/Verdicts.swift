@@ -1,6 +1,7 @@
 import Foundation
 import HGMCheck
 import HGMModel
+import HGMReference
 import HGMSpec
 
 /// What one checker says about one spec.
@@ -37,9 +38,10 @@ func engineVerdict(_ model: Model, maxStates: Int, timeout: Double) -> Verdict {
     return Verdict(violated: Set(r.violations.map(\.invariant)), complete: r.limit == nil, states: r.stats.distinctStates)
 }
 
-/// The reference executor's verdict, or nil while the HGMReference module is not linked.
+/// The reference executor's verdict.
 func referenceVerdict(_ model: Model, maxStates: Int) -> Verdict? {
-    nil
+    let r = ReferenceChecker.check(model, limits: ReferenceLimits(maxStates: maxStates))
+    return Verdict(violated: r.violated, complete: r.complete, states: r.states)
 }
 
 /// Runs both checkers on one spec.
