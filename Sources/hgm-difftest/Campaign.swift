@@ -47,12 +47,7 @@ struct CampaignStats {
                 save(spec, header: header, name: "disagree-\(spec.seed).hgm", opts: opts)
                 print("DISAGREE seed \(spec.seed): engine \(e.text); reference \(r.text)")
                 if opts.minimize && !partial {
-                    let target = e.violated.symmetricDifference(r.violated)
-                    let small = SpecMinimizer.minimize(spec.text, maxTests: 400) { text in
-                        guard case .checked(let e2, let r2?) = evaluate(text, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true),
-                              e2.complete && r2.complete else { return false }
-                        return !target.isDisjoint(with: e2.violated.symmetricDifference(r2.violated))
-                    }
+                    let small = minimizeDisagreement(spec.text, e, r, scratch: scratch, opts: opts)
                     save(GeneratedSpec(text: small, seed: spec.seed, roles: spec.roles), header: ["minimised from disagree-\(spec.seed).hgm"] + header.dropFirst(),
                          name: "disagree-\(spec.seed).min.hgm", opts: opts)
                 }
@@ -85,5 +80,16 @@ struct CampaignStats {
             }
         }
         return out.joined(separator: "\n")
+    }
+}
+
+/// A delta-debugged spec on which the engine and the reference still disagree about at least
+/// one of the invariants they disagreed on originally (both searches complete).
+func minimizeDisagreement(_ text: String, _ e: Verdict, _ r: Verdict, scratch: String, opts: Options) -> String {
+    let target = e.violated.symmetricDifference(r.violated)
+    return SpecMinimizer.minimize(text, maxTests: 600) { t in
+        guard case .checked(let e2, let r2?) = evaluate(t, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true),
+              e2.complete && r2.complete else { return false }
+        return !target.isDisjoint(with: e2.violated.symmetricDifference(r2.violated))
     }
 }

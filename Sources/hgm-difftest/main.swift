@@ -16,6 +16,7 @@ struct Options {
     var reference = true
     var minimize = false
     var printSeed: UInt64? = nil
+    var minimizeSeed: UInt64? = nil
 }
 
 let usage = """
@@ -30,6 +31,7 @@ let usage = """
       --engine-only   run the engine alone (coverage of the generator)
       --minimize      also save DIR/disagree-SEED.min.hgm, a delta-debugged spec that still disagrees
       --print SEED    print the spec of one spec seed and exit
+      --minimize-seed SEED  print a delta-debugged version of that spec that still disagrees, and exit
     """
 
 func parseOptions() -> Options {
@@ -55,6 +57,7 @@ func parseOptions() -> Options {
         case "--engine-only": o.reference = false
         case "--minimize": o.minimize = true
         case "--print": o.printSeed = number(a)
+        case "--minimize-seed": o.minimizeSeed = number(a)
         case "-h", "--help": print(usage); exit(0)
         default: FileHandle.standardError.write("unknown argument '\(a)'\n\(usage)\n".data(using: .utf8)!); exit(2)
         }
@@ -72,6 +75,20 @@ try? FileManager.default.createDirectory(atPath: opts.saveDir, withIntermediateD
 let scratch = NSTemporaryDirectory() + "hgm-difftest-\(ProcessInfo.processInfo.processIdentifier)"
 try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+if let s = opts.minimizeSeed {
+    let spec = SpecGenerator.spec(seed: s)
+    guard case .checked(let e, let r?) = evaluate(spec.text, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true) else {
+        print("seed \(s): does not compile"); exit(2)
+    }
+    print("// engine:    \(e.text)\n// reference: \(r.text)")
+    let small = minimizeDisagreement(spec.text, e, r, scratch: scratch, opts: opts)
+    if case .checked(let e2, let r2?) = evaluate(small, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true) {
+        print("// minimised: engine \(e2.text); reference \(r2.text)")
+    }
+    print(small, terminator: "")
+    exit(0)
+}
 
 var stats = CampaignStats()
 var gen = SpecGenerator(seed: opts.seed)
