@@ -216,11 +216,14 @@ extension SpecBuilder {
         if m != 0 { emit("read_lock(vma_lock(\(e.vma)))") }          // 0: walk-unlocked
         emit("h = walk(\(a))")
         emit("x = read(h)")
-        block("if is_none(x)") { b in
-            if m != 1 { b.emit("lock(ptl(h))") }                      // 1: ptl-held
-            if m == 2 { b.emit("populate(h)") }                       // 2: split-from-blank
-            else { b.emit("if is_none(read(h)) { populate(h) }") }
-            if m != 1 { b.emit("unlock(ptl(h))") }
+        if m == 2 {                                                   // 2: split-from-blank (no NONE check at all)
+            emit("lock(ptl(h))"); emit("populate(h)"); emit("unlock(ptl(h))")
+        } else {
+            block("if is_none(x)") { b in
+                if m != 1 { b.emit("lock(ptl(h))") }                  // 1: ptl-held
+                b.emit("if is_none(read(h)) { populate(h) }")
+                if m != 1 { b.emit("unlock(ptl(h))") }
+            }
         }
         if m == 3 { emit("h2 = descend(h, \(a))") }                 // 3: descend whatever it is
         else {
@@ -296,7 +299,7 @@ extension SpecBuilder {
         emit("x = read(h)")
         emit(m == 2 ? "if !is_none(x) && !is_table(x) { clear(h) }" : "if is_leaf(x) { zap(h) }")   // 2: mapcount
         if m != 1 { emit("unlock(ptl(h))") }
-        let collapse = rng.chance(50)
+        let collapse = m == 4 || rng.chance(50)
         block("if is_table(x)") { b in
             if m != 3 {                                               // 3: tables freed with leaves below
                 b.emit("i = 0")
