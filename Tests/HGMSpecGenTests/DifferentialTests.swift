@@ -14,16 +14,24 @@ final class DifferentialTests: XCTestCase {
         var gen = SpecGenerator(seed: 2024)
         let specs = (0..<200).map { _ in gen.next() }
         let out = Slots<String>(specs.count)
+        let compared = Slots<Bool>(specs.count)
         DispatchQueue.concurrentPerform(iterations: specs.count) { i in
             guard let m = try? compile(specs[i]) else { out.set(i, "does not compile"); return }
             let e = Checker.check(m, limits: SearchLimits(maxStates: 20_000, timeout: 10))
-            let r = ReferenceChecker.check(m, limits: ReferenceLimits(maxStates: 20_000))
-            guard e.limit == nil && r.complete else { return }
+            // The reference (every op a step, whole states, debug build) is about ten times
+            // larger: only specs small enough for a quick test are compared here.
+            guard e.limit == nil && e.stats.distinctStates <= 600 else { return }
+            let r = ReferenceChecker.check(m, limits: ReferenceLimits(maxStates: 10_000))
+            guard r.complete else { return }
+            compared.set(i, true)
             let ev = Set(e.violations.map(\.invariant))
             if ev != r.violated {
                 out.set(i, "engine \(ev.sorted()), reference \(r.violated.sorted())")
             }
         }
+        let n = compared.values.compactMap { $0 }.count
+        print("engine and reference compared on \(n) of \(specs.count) generated specs")
+        XCTAssertGreaterThan(n, specs.count / 2)
         let failures = zip(specs, out.values).compactMap { s, o in o.map { "seed \(s.seed): \($0)" } }
         XCTAssertTrue(failures.isEmpty, "\(failures.count) disagreement(s) (hgm-difftest --minimize-seed SEED reduces one):\n" + failures.joined(separator: "\n"))
     }
