@@ -35,12 +35,12 @@ public struct BreadthFirstSearch {
         public var limit: String?
     }
 
-    /// Explores every interleaving. When `livelock` is checked and the model has unbounded
-    /// loops, the search also records its transition graph and, if it finished, looks for a
+    /// Explores every interleaving. When `livelock` is checked and the model has loops
+    /// (a backward jump: `while`, bounded or not, or a `goto` retry), the search also records its transition graph and, if it finished, looks for a
     /// livelock in it; otherwise it is the plain search over fingerprints.
     public func run() -> Outcome {
         let model = machine.model
-        guard model.hasUnboundedLoops && model.enabled.contains(.livelock) else {
+        guard model.hasLoops && model.enabled.contains(.livelock) else {
             var visited = FingerprintSet()
             return explore(&visited)
         }
@@ -147,8 +147,11 @@ public struct BreadthFirstSearch {
                     }
                 }
                 if !any {
-                    let v = m.checkStuck(s)
-                    if v >= 0 { record(v, depth, fingerprint(s, stride), -1, 0) }
+                    if m.checkStuck(s) >= 0 {
+                        var bits = m.raised        // every stuck-state finding of this state
+                        let fp = fingerprint(s, stride)
+                        while bits != 0 { record(Int32(bits.trailingZeroBitCount), depth, fp, -1, 0); bits &= bits - 1 }
+                    }
                     visited.sourceStuck(ended: m.ended(s))
                 }
                 sinceCheck += 1

@@ -148,13 +148,16 @@ public struct TraceBuilder {
         }
         if f.thread < 0 && !(v0 >= 0 && moves.isEmpty) {
             m.detail = ""
+            m.details = [:]
             _ = s.withUnsafeMutableBufferPointer { b -> Int32 in
                 let p = b.baseAddress!
-                let skip = (0..<m.violationCount).reduce(UInt64(0)) { $1 == Int(f.id) ? $0 : $0 | (1 << UInt64($1)) }
+                var skip = (0..<m.violationCount).reduce(UInt64(0)) { $1 == Int(f.id) ? $0 : $0 | (1 << UInt64($1)) }
+                // A user invariant that cannot be evaluated is a model error: evaluate them for its sentence.
+                if f.id == Machine.id(.modelError) { skip &= (1 << UInt64(m.builtinCount)) - 1 }
                 let x = m.checkState(p, skip: skip)
                 return x >= 0 ? x : m.checkStuck(p)
             }
-            message = m.detail
+            message = m.details[f.id]?.text ?? m.detail      // a stuck state may break several invariants
             let idx = Int(f.id) - m.builtinCount
             if idx >= 0 { anchor = model.userInvariants[idx].location.description }
             else if let lastStep = steps.last { anchor = lastStep.location }

@@ -79,9 +79,18 @@ extension Machine {
                     return fault(.truncation, "file index \(i) is still in the page cache after truncation to \(isize) hugepages")
                 }
             }
+            if on(.sleepInAtomic) {
+                let x = sleepsInAtomic(s)
+                if x >= 0 { return x }
+            }
             for (i, inv) in model.userInvariants.enumerated() where skip & (1 << UInt64(builtinCount + i)) == 0 {
                 let x = eval(inv.expr, s, -1)
-                if evalError { evalError = false; return modelError("invariant \(inv.name): \(evalErrorText)") }
+                if evalError {
+                    // Reported once (as a model error, which stops the path); never again.
+                    evalError = false
+                    if skip & (1 << UInt64(Machine.id(.modelError))) != 0 { continue }
+                    return modelError("invariant \(inv.name) (\(inv.location.description)) cannot be evaluated: \(evalErrorText)")
+                }
                 if x == 0 {
                     if wantDetail { detail = "invariant \(inv.name) is false" }
                     return Int32(builtinCount + i)
@@ -92,17 +101,42 @@ extension Machine {
         }
     }
 
-    /// Checks a state where no thread can move: deadlock, lost wakeup, leaked references.
+    /// sleep-in-atomic: a thread whose next step may sleep (a mutex or rwsem acquisition,
+    /// lock_page, uffd_sleep), whether or not it would block now, while it holds a spinlock.
+    /// Checked on the state, so a sleep that never gets to run (blocked for ever) counts too,
+    /// as might_sleep() fires at the call. A no-op vma_lock (no vm_private_data) does not sleep.
+    func sleepsInAtomic(_ s: UnsafeMutablePointer<Word>) -> Int32 {
+        for t in 0..<nThreads {
+            guard case .prim(let p, _, let args, _) = ops[Int(s[pcW(t)])], p.blocks else { continue }
+            var what = "uffd_sleep"
+            if p != .uffdSleep {
+                let lw = eval(argList[Int(args)], s, t)
+                if evalError { evalError = false; continue }      // the step itself reports it
+                guard tagOf(lw) == .lock else { continue }
+                let slot = lockSlotOf(lw)
+                if lockSpin[slot] { continue }
+                if vmaOfLock[slot] >= 0 && !vmaHas(s, vmaOfLock[slot], Model.VMAState.priv) { continue }
+                what = "\(p.signature.name)(\(model.lockSlots[slot].name))"
+            }
+            for i in 0..<nLocks where lockSpin[i] && holds(s, t, i) {
+                return fault(.sleepInAtomic, "thread \(model.threads[t].name) calls \(what), which may sleep, while holding the spinlock \(model.lockSlots[i].name) (BUG: sleeping function called from invalid context)")
+            }
+        }
+        return -1
+    }
+
+    /// Checks a state where no thread can move: every selected stuck-state invariant is
+    /// evaluated (deadlock and lost wakeups can hold together), each raising its bit in
+    /// `raised`; returns the first, or -1. (Leaked references are checked when a thread returns.)
     public func checkStuck(_ s: UnsafeMutablePointer<Word>) -> Int32 {
-        var blocked: [Int] = []
-        for t in 0..<nThreads where !finished(s, t) { blocked.append(t) }
-        if blocked.isEmpty { return -1 }     // leaked references are checked when each thread returns
+        raised = 0
+        var result: Int32 = -1
         var others: [Int] = []
-        for t in blocked {
+        for t in 0..<nThreads where !finished(s, t) {
             if case .prim(.uffdSleep, _, _, _) = ops[Int(s[pcW(t)])] {
                 let real = Int(s[waitRealW(t)]) - 1
                 if real >= 0 && real < 32 && UInt32(bitPattern: s[wokenWord]) & (UInt32(1) << UInt32(real)) != 0 && on(.lostWakeup) {
-                    return fault(.lostWakeup, "thread \(model.threads[t].name) sleeps on a userfault at \(real) (message address \(Int(s[waitMsgW(t)]) - 1)) although a completed UFFDIO_CONTINUE woke that address\(mapped(s, real) ? " and it is mapped" : ""); nothing will wake it")
+                    result = first(result, fault(.lostWakeup, "thread \(model.threads[t].name) sleeps on a userfault at \(real) (message address \(Int(s[waitMsgW(t)]) - 1)) although a completed UFFDIO_CONTINUE woke that address\(mapped(s, real) ? " and it is mapped" : ""); nothing will wake it"))
                 }
                 continue
             }
@@ -111,11 +145,28 @@ extension Machine {
         if !others.isEmpty && on(.deadlock) {
             let names = others.map { t -> String in
                 let pc = Int(s[pcW(t)])
-                return "\(model.threads[t].name) at \(model.info[pc].location.description) (\(model.info[pc].statement))"
+                return "\(model.threads[t].name) at \(model.info[pc].location.description) (\(model.info[pc].statement))" + waitsFor(s, t)
             }
-            return fault(.deadlock, "no thread can move; blocked: " + names.joined(separator: ", "))
+            result = first(result, fault(.deadlock, "no thread can move; blocked: " + names.joined(separator: "; ")))
         }
-        return -1
+        return result
+    }
+
+    /// For a message: the lock a blocked thread waits for and who holds it (naming a holder
+    /// asleep on a userfault), or "".
+    func waitsFor(_ s: UnsafeMutablePointer<Word>, _ t: Int) -> String {
+        guard wantDetail, case .prim(let p, _, let args, _) = ops[Int(s[pcW(t)])], p.blocks, p != .uffdSleep else { return "" }
+        let lw = eval(argList[Int(args)], s, t)
+        if evalError { evalError = false; return "" }
+        guard tagOf(lw) == .lock else { return "" }
+        let slot = lockSlotOf(lw)
+        let holders = (0..<nThreads).filter { $0 != t && holds(s, $0, slot) }.map { u -> String in
+            var h = model.threads[u].name
+            if case .prim(.uffdSleep, _, _, _) = ops[Int(s[pcW(u)])] { h += " (asleep on a userfault, waiting for userspace)" }
+            return h
+        }
+        let queued = lockRW[slot] && s[lockOff[slot] + 2] != 0 ? ", a writer queued" : ""
+        return ", waiting for \(model.lockSlots[slot].name)" + (holders.isEmpty ? queued.isEmpty ? "" : " (\(queued.dropFirst(2)))" : " held by " + holders.joined(separator: ", ") + queued)
     }
 
     /// Whether a state where no thread can move has ended, for livelock: every thread has

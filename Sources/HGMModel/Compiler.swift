@@ -16,6 +16,14 @@ public struct Compiler {
     var callStack: [String] = []
     /// The statement being compiled, for naming hoisted calls in traces.
     var curStmtText = ""
+    /// The atomic block being compiled (0: none), and per op the outermost atomic block it
+    /// lies in, to refuse a goto into a block from outside it.
+    var atomicBlock: Int32 = 0
+    var nextAtomicBlock: Int32 = 0
+    var opAtomicBlock: [Int32] = []
+    /// Ops a compiled program may have after inlining: past it, compilation stops with the
+    /// call chain instead of exhausting memory (a procedure calling the next four times, 16 deep).
+    public static let maxOps = 200_000
 
     struct Scope {
         var proc: String
@@ -56,6 +64,12 @@ public struct Compiler {
         try c.compileThreads()
         try c.properties()
         c.layoutState()
+        c.m.hasLoops = c.m.ops.enumerated().contains { pc, op in
+            switch op {
+            case .jump(let t), .branchFalse(_, let t): return Int(t) <= pc
+            default: return false
+            }
+        }
         return c.m
     }
 
@@ -146,6 +160,8 @@ public struct Compiler {
     @discardableResult
     mutating func emit(_ op: Op, _ info: OpInfo) -> Int {
         m.ops.append(op); m.info.append(info)
+        m.inAtomic.append(atomicBlock != 0)
+        opAtomicBlock.append(atomicBlock)
         return m.ops.count - 1
     }
 
@@ -162,6 +178,10 @@ public struct Compiler {
             throw fail(at, "recursive call of '\(proc.name)'", "procedures are inlined; use a bounded loop instead of recursion")
         }
         if callStack.count > 16 { throw fail(at, "calls nest too deeply") }
+        if m.ops.count > Compiler.maxOps {
+            throw fail(at, "the compiled program is too large: more than \(Compiler.maxOps) operations after inlining every call",
+                       "procedures are inlined at each call; the call chain here is " + (callStack + [proc.name]).joined(separator: " -> "))
+        }
         guard args.count == proc.params.count else {
             throw fail(at, "'\(proc.name)' takes \(proc.params.count) argument\(proc.params.count == 1 ? "" : "s"), given \(args.count)",
                        "declared at \(proc.location.description)(" + proc.params.map(\.name).joined(separator: ", ") + ")")
@@ -192,6 +212,9 @@ public struct Compiler {
         for gt in scope.gotos {
             guard let target = scope.labels[gt.label] else {
                 throw fail(gt.loc, "no label '\(gt.label)' in '\(proc.name)'", didYouMean(gt.label, scope.labels.keys))
+            }
+            if target < opAtomicBlock.count && opAtomicBlock[target] != 0 && opAtomicBlock[target] != opAtomicBlock[gt.op] {
+                throw fail(gt.loc, "goto '\(gt.label)' jumps into an atomic block from outside it", "an atomic block is entered only at its start")
             }
             patch(gt.op, target)
         }
@@ -265,15 +288,13 @@ public struct Compiler {
                 patch(j, m.ops.count)
             }
         case .whileLoop(let cond, let bound, let body):
-            // A bounded loop keeps an iteration counter in the state (checked by loop-bound); an
-            // unbounded one keeps none, so its iterations can revisit a state: the state graph
-            // then has cycles, which the search examines for livelock.
+            // A bounded loop keeps an iteration counter in the state (checked by loop-bound, and
+            // saturating at the bound); an unbounded one keeps none. Either can revisit a state:
+            // the state graph then has cycles, which the search examines for livelock.
             var counter: Int32 = -1
             if bound != nil {
                 counter = alloc("\(s.proc).loop@\(st.location.line)")
                 emit(.resetLocal(counter), inf)
-            } else {
-                m.hasUnboundedLoops = true
             }
             let top = m.ops.count
             let temps = nextSlot
@@ -321,7 +342,10 @@ public struct Compiler {
             for e in ends { patch(e, m.ops.count) }
         case .atomic(let body):
             let start = emit(.atomicBegin, inf)
+            let outer = atomicBlock
+            if outer == 0 { nextAtomicBlock += 1; atomicBlock = nextAtomicBlock }
             try block(body, &s)
+            atomicBlock = outer
             for i in start..<m.ops.count {
                 switch m.ops[i] {
                 case .prim(let p, _, _, _) where p.blocks:
@@ -331,6 +355,11 @@ public struct Compiler {
                     throw fail(m.info[i].location, "'either' cannot be inside an atomic block")
                 default: break
                 }
+            }
+            if !m.ops[(start + 1)...].contains(where: { !$0.isLocal }) {
+                // No step inside: the block is local work, merged like any other.
+                m.ops[start] = .atomicEnd
+                for i in start..<m.ops.count { m.inAtomic[i] = false }
             }
             emit(.atomicEnd, inf)
         case .label(let name):
@@ -439,6 +468,9 @@ public struct Compiler {
             guard let p = g.modelPages(bytes: b) else {
                 throw fail(e.location, "size \(b) bytes is not a multiple of PAGE_SIZE (2^\(g.pageShift))")
             }
+            guard abs(p) < intLimit else {
+                throw fail(e.location, "size \(b) bytes is \(p) model pages, too large for the model (limit \(intLimit))")
+            }
             code.append(.const(mkInt(p)))
         case .string:
             throw fail(e.location, "strings are only allowed as assert messages and import paths")
@@ -507,6 +539,16 @@ public struct Compiler {
                 if fn.readsState && !invariant {
                     throw fail(e.location, "'\(name)' reads the checker's view of the state and is only allowed in invariants")
                 }
+                if fn.readsSharedState && !invariant {
+                    // Another thread's step can change the value: read it in a step of its own.
+                    var ca: [ExprOp] = []
+                    for a in args { try lower(a, &s, &ca, invariant: false) }
+                    let t = alloc("\(s.proc).$tmp")
+                    emit(.sharedRead(dst: t, expr: addExpr(ca + [.fn(fn)])),
+                         OpInfo(location: e.location, procedure: s.proc, statement: curStmtText.isEmpty ? "\(name)(...)" : curStmtText))
+                    code.append(.local(t))
+                    return
+                }
                 for a in args { try lower(a, &s, &code, invariant: invariant) }
                 code.append(.fn(fn))
                 return
@@ -544,11 +586,13 @@ public struct Compiler {
         return out
     }
 
-    /// Whether evaluating the expression takes steps (calls a procedure or a primitive).
+    /// Whether evaluating the expression takes steps (calls a procedure or a primitive, or
+    /// reads shared state).
     func hasEffect(_ e: Expr) -> Bool {
         switch e.kind {
         case .call(let name, let args):
             if spec.procs[name] != nil || Prim.byName[name] != nil || Compiler.aliases[name] != nil { return true }
+            if PureFn.byName[name]?.readsSharedState == true { return true }
             return args.contains(where: hasEffect)
         case .unary(_, let x): return hasEffect(x)
         case .binary(_, let a, let b): return hasEffect(a) || hasEffect(b)
@@ -575,12 +619,14 @@ public struct Compiler {
             if code.count > 250 { throw fail(inv.location, "invariant expression is too long (more than 250 operations)") }
             m.userInvariants.append(UserInvariant(name: inv.name, expr: addExpr(code), location: inv.location))
         }
+        // Every name on the check line must exist, `check all, ...` included.
+        for c in main.checks ?? [] where !names.contains(c.name) {
+            throw fail(c.location, "unknown invariant '\(c.name)'", didYouMean(c.name, names) ?? "built-in invariants: " + Invariant.allCases.map(\.rawValue).joined(separator: ", "))
+        }
         if let checks = main.checks, !main.checkAll {
             var sel = Set<Invariant>()
             for c in checks {
                 if let i = Invariant(rawValue: c.name) { sel.insert(i); continue }
-                if main.invariants.contains(where: { $0.name == c.name }) { continue }
-                throw fail(c.location, "unknown invariant '\(c.name)'", didYouMean(c.name, names))
             }
             sel.insert(.modelError)
             m.enabled = sel

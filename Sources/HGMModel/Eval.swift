@@ -19,11 +19,14 @@ extension Machine {
             case .unary(let op):
                 let x = stack[sp - 1]
                 guard tagOf(x) == .int else { return err("operator applied to \(describe(x))") }
+                let r: Int
                 switch UOp(rawValue: op)! {
-                case .not: stack[sp - 1] = mkInt(x == 0 ? 1 : 0)
-                case .neg: stack[sp - 1] = mkInt(-intOf(x))
-                case .bnot: stack[sp - 1] = mkInt(~intOf(x))
+                case .not: r = x == 0 ? 1 : 0
+                case .neg: r = -intOf(x)
+                case .bnot: r = ~intOf(x)
                 }
+                guard abs(r) < intLimit else { return err("integer overflow in the model (\(r))") }
+                stack[sp - 1] = mkInt(r)
             case .binary(let op):
                 let b = stack[sp - 1], a = stack[sp - 2]
                 sp -= 1
@@ -98,7 +101,9 @@ extension Machine {
             return HPTE(vma: v, hp: hp, pos: 0, ptlExplicit: false, dangling: false, tree: tree).word
         case .ptl:
             guard let h = hpte(a0) else { return err("ptl needs a walk result, got \(describe(a0))") }
-            return mkLock(hptePTL(h), dangling: h.dangling || rootFreed(s, h))
+            // Pure: whether the table page holding the lock is still live is checked when the
+            // lock is taken or released (Machine.lockOp), also through a lock kept in a local.
+            return mkLock(hptePTL(h), dangling: h.dangling)
         case .held, .heldWrite:
             guard tagOf(a0) == .lock, t >= 0 else { return err("\(name) needs a lock, in a procedure (lockdep_assert_held)") }
             let slot = lockSlotOf(a0)

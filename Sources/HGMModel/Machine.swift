@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Executes the compiled model on packed states: which threads are enabled, one thread's
 /// step (a visible operation plus the purely local work after it, merged), and the checks
 /// on states. Works in place on `UnsafeMutablePointer<Word>` and allocates nothing on the
@@ -10,6 +12,13 @@ public final class Machine {
     let argList: UnsafeMutableBufferPointer<Int32>
     let targets: UnsafeMutableBufferPointer<Int32>
     let stack: UnsafeMutablePointer<Word>
+    let inAtomic: UnsafeMutableBufferPointer<Bool>
+    /// A copy of the state for the local-loop watch (`LocalLoop`).
+    let loopScratch: UnsafeMutablePointer<Word>
+    /// Uptime (ns) at which a step's long local work gives up (`timedOut`); 0: none.
+    public var deadline: UInt64 = 0
+    /// Set when a step's local work passed `deadline`: the step is incomplete, and the search stops.
+    public var timedOut = false
     let nThreads: Int
     let g: Geometry
     /// Violation ids: built-in invariants first (Invariant.allCases order), then user invariants.
@@ -34,6 +43,7 @@ public final class Machine {
     let tBase: UnsafeMutableBufferPointer<Int>
     let lockOff: UnsafeMutableBufferPointer<Int>
     let lockRW: UnsafeMutableBufferPointer<Bool>
+    let lockSpin: UnsafeMutableBufferPointer<Bool>
     let lockRankOf: UnsafeMutableBufferPointer<Int>
     let pDepth: UnsafeMutableBufferPointer<Int>
     let pParent: UnsafeMutableBufferPointer<Int>
@@ -45,6 +55,10 @@ public final class Machine {
     let defaultLock: UnsafeMutableBufferPointer<Int>
     let tableLock: UnsafeMutableBufferPointer<Int>
     let vmaLockS: UnsafeMutableBufferPointer<Int>
+    /// Per lock slot: the table page a split PTL lives in (tree << 16 | hp << 8 | entry position
+    /// above it), or -1; and the tree whose root table a root PTL lives in, or -1.
+    let ptlTableOf: UnsafeMutableBufferPointer<Int>
+    let rootLockOf: UnsafeMutableBufferPointer<Int>
     let vmaShared: UnsafeMutableBufferPointer<Bool>
     let vmaStartA: UnsafeMutableBufferPointer<Int>
     let positions: Int, hpPages: Int, nLevels: Int, nPages: Int, nLocks: Int
@@ -67,6 +81,8 @@ public final class Machine {
         ops = copy(model.ops); exprStart = copy(model.exprStart); exprCode = copy(model.exprCode)
         argList = copy(model.argList); targets = copy(model.targets)
         stack = .allocate(capacity: 256)
+        inAtomic = copy(model.inAtomic)
+        loopScratch = .allocate(capacity: max(1, model.words))
         nThreads = model.threads.count
         g = model.geometry
         var mask: UInt64 = 0
@@ -89,6 +105,7 @@ public final class Machine {
         tBase = copy(model.threads.map(\.base))
         lockOff = copy(model.lockSlots.map(\.offset))
         lockRW = copy(model.lockSlots.map { $0.kind == .rwsem })
+        lockSpin = copy(model.lockSlots.map { $0.kind == .spinlock })
         lockRankOf = copy(model.lockSlots.map { model.lockRank[$0.lockClass] ?? -1 })
         pDepth = copy((0..<g.positions).map { g.depth(ofPos: $0) })
         pParent = copy((0..<g.positions).map { $0 == 0 ? -1 : g.parent(ofPos: $0) })
@@ -112,14 +129,24 @@ public final class Machine {
         }
         treeBases = copy(tb); canonLock = copy(canon); defaultLock = copy(dflt); tableLock = copy(table)
         vmaLockS = copy(model.vmaLockSlot)
+        // Which table page each PTL lives in, to catch a PTL taken or released after its page was freed.
+        var tableOf = [Int](repeating: -1, count: max(1, model.lockSlots.count))
+        var rootOf = tableOf
+        for (v, vm) in model.world.vmas.enumerated() where vm.splitFrom == nil {
+            rootOf[model.rootLockSlot[v]] = v
+            for hp in 0..<vm.pages {
+                for t in 0..<g.tableSlots { tableOf[model.splitLockBase[v] + hp * g.tableSlots + t] = v << 16 | hp << 8 | t }
+            }
+        }
+        ptlTableOf = copy(tableOf); rootLockOf = copy(rootOf)
         vmaShared = copy(model.world.vmas.map(\.shared))
         vmaStartA = copy(model.world.vmas.map(\.start))
     }
     deinit {
         ops.deallocate(); exprStart.deallocate(); exprCode.deallocate(); argList.deallocate(); targets.deallocate()
-        stack.deallocate()
-        for b in [tBase, lockOff, lockRankOf, pDepth, pParent, pOffset, dSize, dBase, treeBases, canonLock, defaultLock, tableLock, vmaLockS, vmaStartA, vmaOfLock] { b.deallocate() }
-        lockRW.deallocate(); vmaShared.deallocate()
+        stack.deallocate(); inAtomic.deallocate(); loopScratch.deallocate()
+        for b in [ptlTableOf, rootLockOf, tBase, lockOff, lockRankOf, pDepth, pParent, pOffset, dSize, dBase, treeBases, canonLock, defaultLock, tableLock, vmaLockS, vmaStartA, vmaOfLock] { b.deallocate() }
+        lockRW.deallocate(); lockSpin.deallocate(); vmaShared.deallocate()
     }
 
     // MARK: - Layout (flat)
@@ -237,7 +264,7 @@ public final class Machine {
             let p = buf.baseAddress!
             for t in 0..<nThreads {
                 var pc = model.threads[t].entry
-                let v = runLocal(p, t, &pc, atomic: 0)
+                let v = runLocal(p, t, &pc, atomic: false)
                 p[pcW(t)] = Word(pc)
                 if v >= 0 && violation < 0 { violation = v; vt = t }
             }
@@ -289,17 +316,20 @@ public final class Machine {
         var v: Int32 = -1
         curPC = pc
         raised = 0
-        var atomic = 0
+        var atomic = false
         switch ops[pc] {
         case .either(let first, _):
             pc = Int(targets[Int(first) + choice])
         case .atomicBegin:
             pc += 1
-            atomic = 1
+            atomic = true
         case .prim(let p, let dst, let args, let argc):
             var advance = true
             v = prim(s, t, p, dst, args, argc, &advance)
             if advance { pc += 1 } else { s[pcW(t)] = Word(pc); return v }
+        case .sharedRead(let dst, let e):
+            v = sharedRead(s, t, dst, e)
+            pc += 1
         default:
             break
         }
@@ -310,17 +340,38 @@ public final class Machine {
         return v
     }
 
-    /// Executes local operations (and, inside atomic blocks, primitives) until the next
-    /// visible operation or the end. Checks lock balance when the thread returns.
-    func runLocal(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ pc: inout Int, atomic: Int) -> Int32 {
+    /// A step reading shared state into a local (`Op.sharedRead`).
+    func sharedRead(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ dst: Int32, _ e: Int32) -> Int32 {
+        let x = eval(e, s, t)
+        s[localW(t, Int(dst))] = x
+        if evalError { evalError = false; return modelError(evalErrorText) }
+        return -1
+    }
+
+    /// Executes local operations (and, inside an atomic block's body, primitives) until the
+    /// next visible operation or the end. Checks lock balance when the thread returns.
+    ///
+    /// Local work is not bounded by a budget: after `LocalLoop.watchAfter` operations in one
+    /// step the whole state is watched for a repeat (Brent's cycle detection), and only a
+    /// repeat, a local loop that can never take a step, is reported (as a model error). A
+    /// finite computation of any length runs to its end, within the search's deadline.
+    func runLocal(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ pc: inout Int, atomic: Bool) -> Int32 {
         var atomic = atomic
         var result: Int32 = -1
-        var budget = 1 << 20      // local operations in one step; a loop with no step in it never ends
+        var ran = 0
+        var loop = LocalLoop()
         while true {
             curPC = pc
-            budget -= 1
-            if budget == 0 {
-                return first(result, modelError("a loop at \(model.info[pc].location.description) runs forever without taking a step"))
+            if atomic && !inAtomic[pc] { atomic = false }    // control left the atomic body: the step ends at the next visible op
+            ran &+= 1
+            if ran > LocalLoop.watchAfter {
+                if loop.repeats(s, pc, words: model.words, scratch: loopScratch) {
+                    return first(result, modelError("a loop at \(model.info[pc].location.description) runs forever without taking a step"))
+                }
+                if ran & ((1 << 20) - 1) == 0 && deadline != 0 && DispatchTime.now().uptimeNanoseconds >= deadline {
+                    timedOut = true
+                    return result
+                }
             }
             switch ops[pc] {
             case .eval(let dst, let e):
@@ -355,12 +406,16 @@ public final class Machine {
                 for i in from..<to { s[localW(t, Int(i))] = 0 }
                 pc += 1
             case .atomicBegin:
-                if atomic == 0 { return result }     // an atomic block starts a step of its own
-                atomic += 1; pc += 1
+                if !atomic { return result }     // an atomic block starts a step of its own
+                pc += 1                          // nested in the running block
             case .atomicEnd:
-                atomic -= 1; pc += 1
+                pc += 1
+            case .sharedRead(let dst, let e):
+                if !atomic { return result }
+                result = first(result, sharedRead(s, t, dst, e))
+                pc += 1
             case .prim(let p, let dst, let args, let argc):
-                if atomic == 0 { return result }
+                if !atomic { return result }
                 var advance = true
                 let v = prim(s, t, p, dst, args, argc, &advance)
                 if !advance { return first(result, modelError("'\(p.signature.name)' would block inside an atomic block")) }
@@ -423,12 +478,26 @@ public final class Machine {
         return -1
     }
 
+    /// Whether the page-table page a PTL lives in is freed (or, for a split PTL, was never
+    /// allocated): the lock is memory inside that page.
+    @inline(__always) func ptlPageFreed(_ s: UnsafePointer<Word>, _ slot: Int) -> Bool {
+        let x = ptlTableOf[slot]
+        if x >= 0 {
+            let tree = x >> 16
+            if !tableLive(s, tree, (x >> 8) & 0xFF, x & 0xFF) { return true }
+            return pmdSharing && vmaField(s, tree, Model.VMAState.refShift) == 0
+        }
+        let r = rootLockOf[slot]
+        return r >= 0 && pmdSharing && vmaField(s, r, Model.VMAState.refShift) == 0
+    }
+
     func lockOp(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ p: Prim, _ lw: Word, _ dst: Int32, _ advance: inout Bool) -> Int32 {
         guard tagOf(lw) == .lock else { return modelError("\(p.signature.name) needs a lock, got \(describe(lw))") }
-        if lockDangling(lw) && on(.useAfterFree) {
-            return fault(.useAfterFree, "thread \(model.threads[t].name) takes a PTL inside a page-table page freed after its walk")
-        }
         let slot = lockSlotOf(lw)
+        if (lockDangling(lw) || ptlPageFreed(s, slot)) && on(.useAfterFree) {
+            let verb = p == .unlock || p == .readUnlock || p == .writeUnlock ? "releases" : "takes"
+            return fault(.useAfterFree, "thread \(model.threads[t].name) \(verb) \(model.lockSlots[slot].name) (\(p.signature.name)), inside a page-table page freed after its walk")
+        }
         let vo = vmaOfLock[slot]
         if vo >= 0 && !vmaHas(s, vo, Model.VMAState.priv) {
             if vmaHas(s, vo, Model.VMAState.freed) && on(.useAfterFree) {

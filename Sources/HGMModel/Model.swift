@@ -53,9 +53,14 @@ public struct Model: Sendable {
     public var userInvariants: [UserInvariant] = []
 
     public var initial: [Word] = []
-    /// Some `while` loop has no `bound`: the state graph may have cycles, so the search
-    /// records it to look for livelocks (when `livelock` is checked).
-    public var hasUnboundedLoops = false
+    /// Per op: whether it lies inside the body of an atomic block (the block's step goes on
+    /// while control stays there).
+    public var inAtomic: [Bool] = []
+    /// Some op jumps backwards (a `while` loop, bounded or not, or a `goto` retry): the state
+    /// graph may have cycles, so the search records it to look for livelocks (when
+    /// `livelock` is checked). A bounded loop is a claim checked by `loop-bound`; when that
+    /// is not selected its counter saturates and the loop can cycle like an unbounded one.
+    public var hasLoops = false
 
     // MARK: layout accessors
     @inline(__always) public func pcWord(_ t: Int) -> Int { threads[t].base }
@@ -121,6 +126,7 @@ public enum Invariant: String, Sendable, CaseIterable, Codable, Comparable {
     case lockOrder = "lock-order"
     case lockBalance = "lock-balance"
     case deadlock = "deadlock"
+    case sleepInAtomic = "sleep-in-atomic"
     case livelock = "livelock"
     case truncation = "truncation"
     case lostWakeup = "lost-wakeup"
@@ -146,6 +152,7 @@ public enum Invariant: String, Sendable, CaseIterable, Codable, Comparable {
         case .lockOrder: "Blocking acquisitions follow the declared lock order (§3.1, R16)."
         case .lockBalance: "Every operation releases exactly what it took; no unlock of a lock not held (§4 inv. 12)."
         case .deadlock: "Some thread can always move until all have returned (§4 inv. 11)."
+        case .sleepInAtomic: "No thread calls a function that may sleep (mutex or rwsem acquisition, lock_page, waiting for a userfault) while holding a spinlock such as a PTL (the kernel's \"BUG: sleeping function called from invalid context\", might_sleep)."
         case .livelock: "From every state on a cycle some interleaving still lets every thread return or sleep on a userfault (or stops at a use-after-free or model error): no retry loop spins forever without a way out."
         case .truncation: "After a truncation returns, nothing at or past i_size is cached or mapped (§4 inv. 9)."
         case .lostWakeup: "A userfault waiter whose address is mapped is not left asleep (§2.3, §4 inv. 10)."

@@ -77,6 +77,25 @@ public enum PureFn: Int32, Sendable, CaseIterable {
         }
     }
     public var readsState: Bool { self == .mapcount || self == .refcount || self == .cached || self == .iSize || self == .varValue }
+    /// Whether another thread's step can change the result (VMA state: split_vma, vma_lock_free,
+    /// remove_vma, PMD sharing). Such a call is an interleaving point of its own
+    /// (`Op.sharedRead`), never evaluated inside a neighbouring step. The others read only the
+    /// thread's locals, the static world, or what only the thread's own steps change (which
+    /// locks it holds), so they commute with every other thread's step; a test checks this
+    /// rule for every case by perturbing the state as other threads can.
+    public var readsSharedState: Bool {
+        switch self {
+        case .walk, .index, .hugepageBase, .largestSize, .vmaOf, .hgmEnabled, .uffdMinor, .uffdMissing, .exactAddress,
+             .isShared, .vmaStart, .vmaEnd, .vmaPgoff, .vmaMapsIndex, .indexAddr:
+            return true
+        case .ptl, .vmaLock, .pageLock, .iMmap, .mmapLock, .pageTableLock, .isNone, .isNoneMostly, .isMarker, .isPresent,
+             .isLeaf, .isPresentLeaf, .isTable, .isMigration, .isHwpoisonEntry, .entryPage, .size, .shift, .level, .isErr,
+             .isNull, .min, .max, .alignDown, .withDefaultPtl, .hpageSize, .held, .heldWrite, .nrVmas, .filePages:
+            return false
+        case .mapcount, .refcount, .cached, .iSize, .varValue:
+            return true
+        }
+    }
     public static let byName: [String: PureFn] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.signature.name, $0) })
 }
 
@@ -102,9 +121,15 @@ public enum Op: Sendable {
     case loopCheck(slot: Int32, bound: Int32)
     case assert(expr: Int32, message: Int32)
     case clearLocals(from: Int32, to: Int32)
-    /// Starts an atomic block: an interleaving point of its own; the block then runs as one step.
+    /// Starts an atomic block: an interleaving point of its own; the block then runs as one
+    /// step, for as long as control stays inside its body (`Model.inAtomic`): a return,
+    /// break, continue or goto out of the body ends the step there.
     case atomicBegin
+    /// A no-op after an atomic body (outside it).
     case atomicEnd
+    /// A step: evaluates an expression that reads shared state (a call whose
+    /// `PureFn.readsSharedState`) into a local.
+    case sharedRead(dst: Int32, expr: Int32)
     /// A step: a primitive with its argument expressions `args ..< args+argc` in `argList`.
     case prim(Prim, dst: Int32, args: Int32, argc: Int32)
     /// A nondeterministic choice: branch targets `first ..< first+count` in `targets`.
@@ -114,7 +139,7 @@ public enum Op: Sendable {
 
     var isLocal: Bool {
         switch self {
-        case .prim, .either, .end, .atomicBegin: false
+        case .prim, .either, .end, .atomicBegin, .sharedRead: false
         default: true
         }
     }
