@@ -59,13 +59,15 @@ public enum Checker {
     public static func check(_ model: Model, limits: SearchLimits = SearchLimits(), observer: SearchObserver? = nil) -> CheckResult {
         let machine = Machine(model: model)
         let outcome = BreadthFirstSearch(machine: machine, limits: limits, observer: observer).run()
-        let violations = TraceBuilder(machine: machine).reports(for: outcome.findings)
+        let traced = TraceBuilder(machine: machine).tracedReports(for: outcome.findings)
+        let violations = traced.map(\.report)
         let verdict: Verdict = !violations.isEmpty ? .violated : outcome.limit != nil ? .incomplete : .holds
         var r = CheckResult(spec: model.path, scenario: model.scenario, verdict: verdict, violations: violations,
                             stats: outcome.stats, limit: outcome.limit, expectation: model.expectation,
                             expectationMet: expectationMet(model.expectation, verdict: verdict, violations: violations, complete: outcome.limit == nil))
         r.checked = (model.enabled.map(\.rawValue) + model.userInvariants.map(\.name)).sorted()
         r.expectationLocation = model.expectationLocation?.description
+        r.internalErrors = certify(model, traced)
         return r
     }
 

@@ -86,6 +86,9 @@ public struct CheckResult: Sendable {
     public var checked: [String] = []
     /// Where the spec states its expectation (`expect ...`), as file:line:col.
     public var expectationLocation: String?
+    /// Internal errors of the run: an engine counterexample the reference semantics does not
+    /// replay (design.md §9). Reported as errors (non-zero exit), never silently.
+    public var internalErrors: [String] = []
 }
 
 /// Limits of one search; reaching any gives an *incomplete* verdict, never *holds*.

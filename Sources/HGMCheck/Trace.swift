@@ -12,11 +12,18 @@ public struct TraceBuilder {
 
     typealias Move = (thread: Int, choice: Int)
 
-    public func reports(for findings: [Finding]) -> [ViolationReport] {
+    public func reports(for findings: [Finding]) -> [ViolationReport] { tracedReports(for: findings).map(\.report) }
+
+    /// The reports with the engine steps of each trace (path, livelock cycle, violating
+    /// step), which the reference semantics replays before anything is reported.
+    public func tracedReports(for findings: [Finding]) -> [(report: ViolationReport, moves: [(thread: Int, choice: Int)])] {
         let paths = searchPaths(to: Set(findings.map(\.stateFP)), maxDepth: findings.map(\.depth).max() ?? 0)
         return findings.map { f in
             let path = paths[f.stateFP] ?? []
-            return f.cycle.isEmpty ? report(f, path: path) : report(f, path: path, cycle: cycleMoves(from: path, through: f.cycle))
+            let cycle = f.cycle.isEmpty ? [] : cycleMoves(from: path, through: f.cycle)
+            var moves = path + cycle
+            if f.thread >= 0 { moves.append((f.thread, f.choice)) }
+            return (f.cycle.isEmpty ? report(f, path: path) : report(f, path: path, cycle: cycle), moves)
         }
     }
 

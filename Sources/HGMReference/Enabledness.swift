@@ -27,22 +27,20 @@ extension Interpreter {
     func primitiveEnabled(_ s: [Word], _ t: Int, _ prim: Prim, _ args: Int32) -> Bool {
         switch prim {
         case .uffdSleep:
-            return s[model.waitMsgWord(t)] == 0
+            return s[waitMsgW[t]] == 0
         case .lock, .readLock, .writeLock:
-            var copy = s
-            let (lw, err, _) = copy.withUnsafeMutableBufferPointer {
-                machine.evaluate(expr: model.argList[Int(args)], $0.baseAddress!, thread: t)
+            // Evaluation only reads the state (UnsafeMutablePointer is the evaluator's signature).
+            let (lw, err, _) = s.withUnsafeBufferPointer {
+                machine.evaluate(expr: argList[Int(args)], UnsafeMutablePointer(mutating: $0.baseAddress!), thread: t)
             }
             guard !err, tagOf(lw) == .lock else { return true }
             let slot = Int(lw >> 4) & 0xFFFFF
-            guard slot < model.lockSlots.count else { return true }
-            if let v = (0..<model.world.vmas.count).first(where: { model.vmaLockSlotIndex($0) == slot }),
-               s[model.vmaStateWord(v)] & Model.vmaStatePrivate == 0 {
+            guard slot < lockOffset.count else { return true }
+            if vmaOfSlot[slot] >= 0 && s[vmaStateW[vmaOfSlot[slot]]] & Model.vmaStatePrivate == 0 {
                 return true        // vm_private_data == NULL: the vma_lock operations do nothing
             }
-            let l = model.lockSlots[slot]
-            let o = l.offset
-            let rw = l.kind == .rwsem
+            let o = lockOffset[slot]
+            let rw = lockRW[slot]
             switch prim {
             case .lock:
                 return rw || s[o] == 0

@@ -22,6 +22,20 @@ final class Interpreter {
     /// `mayLoopLocally[pc]`: from this op, local ops alone can reach a control-flow cycle (a
     /// static over-approximation; only there is the "runs forever" check run).
     let mayLoopLocally: [Bool]
+    /// Per thread: states whose local code is known to run forever (true) or not (false).
+    var localMemo: [[[Word]: Bool]]
+
+    // Flat copies of layout facts (the hot paths touch no Model fields).
+    let pcW: [Int], flagsW: [Int], waitMsgW: [Int], waitRealW: [Int], localsW: [Int], gatherW: [Int], heldW: [Int]
+    let isEnd: [Bool], isLocalOp: [Bool]
+    let nPages: Int
+    /// Lock slots: first word and whether an rwsem.
+    let lockOffset: [Int], lockRW: [Bool]
+    /// The VMA whose vma_lock a lock slot is (-1: none), the VMA state words, argument lists.
+    let vmaOfSlot: [Int], vmaStateW: [Int], argList: [Int32]
+    /// The page-table trees the state invariants walk: (first entry word, live-mask word, file index, entries' VMA start).
+    let trees: [(base: Int, live: Int, index: Int)]
+    let positions: Int, lastBase: Int, parentOf: [Int], offsetOf: [Int]
 
     static func bit(_ i: Invariant) -> UInt64 { 1 << UInt64(Invariant.allCases.firstIndex(of: i)!) }
     static let modelError = bit(.modelError), useAfterFree = bit(.useAfterFree), loopBound = bit(.loopBound)
@@ -39,6 +53,36 @@ final class Interpreter {
         for i in model.userInvariants.indices { sel |= 1 << UInt64(Invariant.allCases.count + i) }
         selected = sel
         mayLoopLocally = Interpreter.localCycles(model.ops)
+        localMemo = Array(repeating: [:], count: model.threads.count)
+        pcW = model.threads.indices.map { model.pcWord($0) }
+        flagsW = model.threads.indices.map { model.flagsWord($0) }
+        waitMsgW = model.threads.indices.map { model.waitMsgWord($0) }
+        waitRealW = model.threads.indices.map { model.waitRealWord($0) }
+        localsW = model.threads.indices.map { model.localWord($0, 0) }
+        gatherW = model.threads.indices.map { model.gatherWord($0, 0) }
+        heldW = model.threads.indices.map { model.heldWord($0, 0) }
+        isEnd = model.ops.map { if case .end = $0 { return true } else { return false } }
+        isLocalOp = model.ops.map {
+            switch $0 { case .prim, .either, .atomicBegin, .end: return false; default: return true }
+        }
+        nPages = model.pageCount
+        lockOffset = model.lockSlots.map(\.offset)
+        lockRW = model.lockSlots.map { $0.kind == .rwsem }
+        var ofSlot = [Int](repeating: -1, count: model.lockSlots.count)
+        for v in model.world.vmas.indices { ofSlot[model.vmaLockSlotIndex(v)] = v }
+        vmaOfSlot = ofSlot
+        vmaStateW = model.world.vmas.indices.map { model.vmaStateWord($0) }
+        argList = model.argList
+        var tr: [(base: Int, live: Int, index: Int)] = []
+        for (v, vm) in model.world.vmas.enumerated() where vm.splitFrom == nil {     // a split-off VMA lives in its parent's tables
+            for hp in 0..<vm.pages { tr.append((model.entryWord(v, hp, 0), model.liveWord(v, hp), vm.pgoff + hp)) }
+        }
+        trees = tr
+        let g = model.geometry
+        positions = g.positions
+        lastBase = g.base(depth: g.treeLevels.count - 1)
+        parentOf = (0..<g.positions).map { $0 == 0 ? -1 : g.parent(ofPos: $0) }
+        offsetOf = (0..<g.positions).map { g.offset(ofPos: $0) }
     }
 
     func on(_ i: Invariant) -> Bool { selected & Interpreter.bit(i) != 0 }
@@ -76,12 +120,7 @@ final class Interpreter {
 
     /// Ops that are not steps of their own kind in an engine step: everything but a
     /// primitive, `either`, `atomicBegin`, `end` and a shared read.
-    func isLocal(_ pc: Int) -> Bool {
-        switch ops[pc] {
-        case .prim, .either, .atomicBegin, .end: return false
-        default: return true
-        }
-    }
+    func isLocal(_ pc: Int) -> Bool { isLocalOp[pc] }
 
     /// Static: from which ops local ops alone can run into a cycle of the control-flow graph.
     static func localCycles(_ ops: [Op]) -> [Bool] {
@@ -138,11 +177,8 @@ final class Interpreter {
 
     // MARK: - State access
 
-    func pc(_ s: [Word], _ t: Int) -> Int { Int(s[model.pcWord(t)]) }
-    func finished(_ s: [Word], _ t: Int) -> Bool {
-        if case .end = ops[pc(s, t)] { return true }
-        return false
-    }
+    func pc(_ s: [Word], _ t: Int) -> Int { Int(s[pcW[t]]) }
+    func finished(_ s: [Word], _ t: Int) -> Bool { isEnd[Int(s[pcW[t]])] }
 
     /// The initial state: the world as the engine sets it up, every thread at its entry with
     /// nothing of its code run (its words are zero but the pc).
@@ -157,9 +193,9 @@ final class Interpreter {
     }
 
     func holds(_ s: [Word], _ t: Int, slot: Int) -> Bool {
-        let l = model.lockSlots[slot]
-        if s[l.offset] == Word(t + 1) { return true }
-        return l.kind == .rwsem && s[l.offset + 1] & (Word(1) << Word(t)) != 0
+        let o = lockOffset[slot]
+        if s[o] == Word(t + 1) { return true }
+        return lockRW[slot] && s[o + 1] & (Word(1) << Word(t)) != 0
     }
 
     // MARK: - Steps
@@ -170,7 +206,7 @@ final class Interpreter {
         var mask: UInt64 = 0
         let start = pc(s, t)
         if case .atomicBegin = ops[start] {
-            s[model.pcWord(t)] = Word(start + 1)
+            s[pcW[t]] = Word(start + 1)
             // Brent's cycle detection on the whole state: an atomic block that revisits a
             // state inside its step never ends.
             var tortoise = s, power = 1, lam = 0
@@ -216,7 +252,7 @@ final class Interpreter {
         switch ops[p] {
         case .eval(let dst, let e):
             let x = eval(e)
-            s[model.localWord(t, Int(dst))] = x
+            s[localsW[t] + Int(dst)] = x
         case .jump(let target):
             next = Int(target)
         case .branchFalse(let e, let target):
@@ -224,16 +260,16 @@ final class Interpreter {
             if tagOf(x) != .int { r |= Interpreter.modelError }
             if x == mkInt(0) { next = Int(target) }
         case .resetLocal(let slot):
-            s[model.localWord(t, Int(slot))] = 0
+            s[localsW[t] + Int(slot)] = 0
         case .loopCheck(let slot, let bound):
             // The counter is a raw count; it saturates at the bound so the state space stays finite.
-            let w = model.localWord(t, Int(slot))
+            let w = localsW[t] + Int(slot)
             if s[w] >= bound { s[w] = bound; r |= Interpreter.loopBound } else { s[w] += 1 }
         case .assert(let e, _):
             let x = eval(e)
             if x == mkInt(0) { r |= Interpreter.bit(.assertion) }
         case .clearLocals(let from, let to):
-            for i in from..<to { s[model.localWord(t, Int(i))] = 0 }
+            for i in from..<to { s[localsW[t] + Int(i)] = 0 }
         case .atomicBegin, .atomicEnd:
             break
         case .prim:
@@ -249,7 +285,7 @@ final class Interpreter {
             next = p
             done = false
         }
-        s[model.pcWord(t)] = Word(next)
+        s[pcW[t]] = Word(next)
         return (r, done)
     }
 
@@ -258,9 +294,9 @@ final class Interpreter {
     func returnChecks(_ s: [Word], _ t: Int, _ stepMask: UInt64) -> UInt64 {
         var r: UInt64 = 0
         if stepMask & Interpreter.useAfterFree == 0 {
-            for slot in model.lockSlots.indices where holds(s, t, slot: slot) { r |= Interpreter.bit(.lockBalance); break }
+            for slot in lockOffset.indices where holds(s, t, slot: slot) { r |= Interpreter.bit(.lockBalance); break }
         }
-        for p in 0..<model.pageCount where s[model.heldWord(t, p)] != 0 || s[model.gatherWord(t, p)] != 0 {
+        for p in 0..<nPages where s[heldW[t] + p] != 0 || s[gatherW[t] + p] != 0 {
             r |= Interpreter.bit(.refcount)
             break
         }
@@ -269,18 +305,25 @@ final class Interpreter {
 
     /// Whether thread t's local ops alone, from s, run forever (revisit their own state
     /// without reaching a primitive, `either`, an atomic block or the end): the engine's
-    /// "runs forever without taking a step". Nil when undecided within `budget` ops.
-    func runsForeverLocally(_ s: [Word], _ t: Int, budget: Int = 1 << 22) -> Bool? {
+    /// "runs forever without taking a step". Nil when undecided within `budget` ops. Every
+    /// state of a run is remembered with its answer, so the breadth-first search, which
+    /// reaches those states one local step at a time, decides each once.
+    func runsForeverLocally(_ s: [Word], _ t: Int, budget: Int = 1 << 20) -> Bool? {
         guard mayLoopLocally[pc(s, t)], isLocal(pc(s, t)) else { return false }
-        var x = s, tortoise = s, power = 1, lam = 0
+        if let known = localMemo[t][s] { return known }
+        var x = s
+        var run: [[Word]] = [s]
+        var seen: Set<[Word]> = [s]
+        var answer: Bool? = nil
         for _ in 0..<budget {
             let (r, _) = execOp(&x, t, choice: 0, atomic: false)
-            if r & Interpreter.stopMask != 0 { return false }      // the step reports its own error
-            if !isLocal(pc(x, t)) { return false }
-            if x == tortoise { return true }
-            lam += 1
-            if lam == power { tortoise = x; power *= 2; lam = 0 }
+            if r & Interpreter.stopMask != 0 { answer = false; break }     // the step reports its own error
+            if !isLocal(pc(x, t)) { answer = false; break }
+            if let known = localMemo[t][x] { answer = known; break }
+            if !seen.insert(x).inserted { answer = true; break }
+            run.append(x)
         }
-        return nil
+        if let answer { for y in run { localMemo[t][y] = answer } }
+        return answer
     }
 }

@@ -44,6 +44,41 @@ public enum ReferenceChecker {
     }
 }
 
+extension ReferenceChecker {
+    /// One step of a reference witness.
+    public struct WitnessStep: Sendable {
+        public var thread: String, procedure: String, location: String, statement: String
+        /// Violations this step raised.
+        public var raised: [String]
+    }
+
+    /// A shortest reference trace (one entry per reference step) to the first place
+    /// `violation` was seen, or nil when the reference does not find it within the limits.
+    /// For users of `--reference` and for investigating disagreements; livelock has none.
+    public static func witness(_ model: Model, violation: String, limits: ReferenceLimits = .init()) -> [WitnessStep]? {
+        let interp = Interpreter(model: model)
+        var g = Exploration(interp: interp)
+        _ = g.run(from: interp.initialState(), maxStates: limits.maxStates, stopAtEnd: false)
+        guard let bit = g.firstSeen.keys.first(where: { interp.name(ofBit: $0) == violation }), let at = g.firstSeen[bit] else { return nil }
+        var moves: [(Int, Int)] = []
+        var x = at.state
+        while g.parent[x].state >= 0 { moves.append((Int(g.parent[x].thread), Int(g.parent[x].choice))); x = Int(g.parent[x].state) }
+        moves.reverse()
+        if at.thread >= 0 { moves.append((at.thread, at.choice)) }
+        var s = interp.initialState()
+        var steps: [WitnessStep] = []
+        for (t, c) in moves {
+            let info = model.info[interp.pc(s, t)]
+            let r = interp.step(&s, t, choice: c) & interp.selected
+            var stmt = info.statement
+            if c > 0 { stmt += "  [branch \(c + 1)]" }
+            steps.append(WitnessStep(thread: model.threads[t].name, procedure: info.procedure, location: info.location.description,
+                                     statement: stmt, raised: interp.names(r).sorted()))
+        }
+        return steps
+    }
+}
+
 /// The explored state graph: states numbered in breadth-first order, their successors
 /// (edges), which states end (or can end at once), which are not expanded.
 struct Exploration {
@@ -51,6 +86,10 @@ struct Exploration {
     var index: [[Word]: Int] = [:]
     var states: [[Word]] = []
     var succ: [[Int32]] = []
+    /// How each state was first reached: its parent state, thread and alternative (-1 for the start).
+    var parent: [(state: Int32, thread: Int8, choice: Int8)] = []
+    /// Where each violation (bit) was first seen: a state, and the step out of it (thread -1: the state itself).
+    var firstSeen: [Int: (state: Int, thread: Int, choice: Int)] = [:]
     var ends: [Bool] = []
     var stopped: [Bool] = []
     var violated: UInt64 = 0
@@ -62,6 +101,12 @@ struct Exploration {
 
     mutating func markEnd(_ i: Int) { ends[i] = true; reachedEnd = true }
 
+    mutating func see(_ r: UInt64, _ state: Int, _ t: Int, _ c: Int) {
+        var m = r & ~violated
+        violated |= r
+        while m != 0 { firstSeen[m.trailingZeroBitCount] = (state, t, c); m &= m - 1 }
+    }
+
     init(interp: Interpreter) { self.interp = interp }
 
     mutating func insert(_ s: [Word]) -> (Int, Bool) {
@@ -69,10 +114,11 @@ struct Exploration {
         let i = states.count
         index[s] = i
         states.append(s); succ.append([]); ends.append(false); stopped.append(false)
+        parent.append((-1, -1, -1))
         let (v, und) = interp.stateViolations(s)
         undecided = undecided || und
         let r = v & interp.selected
-        violated |= r
+        see(r, i, -1, 0)
         if r & Interpreter.stopMask != 0 { stopped[i] = true; markEnd(i) }
         return (i, true)
     }
@@ -97,14 +143,15 @@ struct Exploration {
                     var x = s
                     let r = interp.step(&x, t, choice: c) & interp.selected
                     transitions += 1
-                    violated |= r
+                    see(r, i, t, c)
                     if r & Interpreter.stopMask != 0 { markEnd(i); continue }
-                    let (j, _) = insert(x)
+                    let (j, new) = insert(x)
+                    if new { parent[j] = (Int32(i), Int8(t), Int8(c)) }
                     if r & Interpreter.loopBound != 0 { markEnd(i) } else { succ[i].append(Int32(j)) }
                 }
             }
             if !any {
-                violated |= interp.stuckViolations(s) & interp.selected
+                see(interp.stuckViolations(s) & interp.selected, i, -1, 0)
                 if interp.ended(s) { markEnd(i) }
             }
         }

@@ -10,50 +10,46 @@ extension Interpreter {
     /// thread whose local ops alone run forever (a model error).
     func stateViolations(_ s: [Word]) -> (mask: UInt64, undecided: Bool) {
         var r: UInt64 = 0
-        let g = model.geometry
-        let w = model.world
-        let nLevels = g.treeLevels.count
-        let lastBase = g.base(depth: nLevels - 1)
-        var leaves = [Int](repeating: 0, count: model.pageCount)
+        var leaves = [Int](repeating: 0, count: nPages)
         var migrations = leaves
         // Truncation applies once a thread that wrote i_size has returned.
-        let truncated = (0..<nThreads).contains { s[model.flagsWord($0)] & 1 != 0 && finished(s, $0) }
+        let truncated = (0..<nThreads).contains { s[flagsW[$0]] & 1 != 0 && finished(s, $0) }
         let isize = Int(s[model.isizeStateWord])
-        for (v, vm) in w.vmas.enumerated() where vm.splitFrom == nil {     // a split-off VMA lives in its parent's tables
-            for hp in 0..<vm.pages {
-                let live = s[model.liveWord(v, hp)]
-                func tableLive(_ pos: Int) -> Bool { live & (Word(1) << Word(pos)) != 0 }
-                for pos in 0..<g.positions {
-                    if pos > 0 && !tableLive(g.parent(ofPos: pos)) { continue }   // inside a freed or absent table
-                    let e = s[model.entryWord(v, hp, pos)]
-                    guard tagOf(e) == .entry else { continue }
-                    let ev = PTEValue(e)
-                    guard ev.kind == .leaf || ev.kind == .migration || ev.kind == .hwpoison else { continue }
-                    if pos < lastBase && tableLive(pos) { r |= Interpreter.bit(.doubleCoverage) }
-                    if ev.kind == .hwpoison { continue }
-                    if ev.page < leaves.count {
-                        if ev.kind == .leaf { leaves[ev.page] += 1 } else { migrations[ev.page] += 1 }
-                    }
-                    let idx = ev.page < model.pageCount ? Int(s[model.pageWord(ev.page, Model.pageFieldIndex)]) : -1
-                    if ev.sub != g.offset(ofPos: pos) || (idx >= 0 && idx != vm.pgoff + hp) { r |= Interpreter.bit(.alignment) }
-                    if truncated && ev.kind == .leaf && vm.pgoff + hp >= isize { r |= Interpreter.bit(.truncation) }
+        for tree in trees {
+            let live = s[tree.live]
+            func tableLive(_ pos: Int) -> Bool { live & (Word(1) << Word(pos)) != 0 }
+            for pos in 0..<positions {
+                if pos > 0 && !tableLive(parentOf[pos]) { continue }   // inside a freed or absent table
+                let e = s[tree.base + pos]
+                guard tagOf(e) == .entry else { continue }
+                let ev = PTEValue(e)
+                guard ev.kind == .leaf || ev.kind == .migration || ev.kind == .hwpoison else { continue }
+                if pos < lastBase && tableLive(pos) { r |= Interpreter.bit(.doubleCoverage) }
+                if ev.kind == .hwpoison { continue }
+                if ev.page < nPages {
+                    if ev.kind == .leaf { leaves[ev.page] += 1 } else { migrations[ev.page] += 1 }
                 }
+                let idx = ev.page < nPages ? Int(s[model.pageWord(ev.page, Model.pageFieldIndex)]) : -1
+                if ev.sub != offsetOf[pos] || (idx >= 0 && idx != tree.index) { r |= Interpreter.bit(.alignment) }
+                if truncated && ev.kind == .leaf && tree.index >= isize { r |= Interpreter.bit(.truncation) }
             }
         }
-        for p in 0..<model.pageCount {
+        for p in 0..<nPages {
             if Int(s[model.pageWord(p, Model.pageFieldMapcount)]) != leaves[p] { r |= Interpreter.bit(.mapcount) }
             let flags = s[model.pageWord(p, Model.pageFieldFlags)]
             guard flags & Model.pageFlagAllocated != 0 else { continue }
             var expected = (flags & Model.pageFlagCached != 0 ? 1 : 0) + leaves[p] + migrations[p]
-            for t in 0..<nThreads { expected += Int(s[model.gatherWord(t, p)]) + Int(s[model.heldWord(t, p)]) }
+            for t in 0..<nThreads { expected += Int(s[gatherW[t] + p]) + Int(s[heldW[t] + p]) }
             if Int(s[model.pageWord(p, Model.pageFieldRefcount)]) != expected { r |= Interpreter.bit(.refcount) }
         }
-        if truncated && isize < w.hugepages {
-            for i in isize..<w.hugepages where s[model.cacheWord(i)] != 0 { r |= Interpreter.bit(.truncation) }
+        let hugepages = model.world.hugepages
+        if truncated && isize < hugepages {
+            for i in isize..<hugepages where s[model.cacheWord(i)] != 0 { r |= Interpreter.bit(.truncation) }
         }
-        var x = s
         for (i, inv) in model.userInvariants.enumerated() {
-            let (v, err, _) = x.withUnsafeMutableBufferPointer { machine.evaluate(expr: inv.expr, $0.baseAddress!, thread: -1) }
+            let (v, err, _) = s.withUnsafeBufferPointer {
+                machine.evaluate(expr: inv.expr, UnsafeMutablePointer(mutating: $0.baseAddress!), thread: -1)
+            }
             if err { r |= Interpreter.modelError } else if v == mkInt(0) { r |= 1 << UInt64(builtinCount + i) }
         }
         var undecided = false
@@ -75,7 +71,7 @@ extension Interpreter {
         let woken = UInt32(bitPattern: s[model.wokenStateWord])
         for t in 0..<nThreads where !finished(s, t) {
             if case .prim(.uffdSleep, _, _, _) = ops[pc(s, t)] {
-                let real = Int(s[model.waitRealWord(t)]) - 1
+                let real = Int(s[waitRealW[t]]) - 1
                 if real >= 0 && real < 32 && woken & (UInt32(1) << UInt32(real)) != 0 { r |= Interpreter.bit(.lostWakeup) }
             } else {
                 r |= Interpreter.bit(.deadlock)

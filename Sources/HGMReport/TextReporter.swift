@@ -62,6 +62,7 @@ public struct TextReporter {
             }
             out += "  help: \(v.help)\n"
         }
+        for e in r.internalErrors { out += paint("INTERNAL ERROR", "31;1") + " \(e)\n" }
         if let e = r.expectation {
             let want: String
             switch e {

@@ -17,6 +17,8 @@ struct Check: ParsableCommand {
     @OptionGroup var z3: Z3Options
     @Flag(help: "Skip the Z3 obligations (explicit search only).")
     var noProve = false
+    @Flag(help: "Run the reference semantics instead of the engine: slow, every operation its own step, whole states; a second opinion on small scenarios (no traces; --max-states is its only limit).")
+    var reference = false
 
     func run() throws {
         let paths = specs.isEmpty ? [Check.defaultSpec] : specs
@@ -30,12 +32,16 @@ struct Check: ParsableCommand {
         let tty = isatty(2) != 0
         for spec in loadSpecs(paths, sources: sources, errors: &errors) {
             let progress = tty ? Progress() : nil
-            let r = Pipeline.run(spec, limits: limits.search, z3Timeout: z3.z3Timeout, noProve: noProve, observer: progress)
+            let r = Pipeline.run(spec, limits: limits.search, z3Timeout: z3.z3Timeout, noProve: noProve, observer: progress, reference: reference)
             progress?.done()
             switch r {
             case .success(let x): results.append(x)
             case .failure(let e): reportDiagnostics(e, sources: sources, errors: &errors)
             }
+        }
+        for e in results.flatMap(\.internalErrors) {      // a counterexample the reference does not replay
+            FileHandle.standardError.write(Data((e + "\n").utf8))
+            errors.append(e)
         }
         try report.emit(Pipeline.render(results, errors: errors, options: report))
         let code = Pipeline.exitCode(results, errors: errors)
