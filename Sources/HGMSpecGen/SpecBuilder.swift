@@ -183,7 +183,7 @@ struct SpecBuilder {
 
     static let builtins = ["mapcount", "refcount", "double-coverage", "alignment", "use-after-free", "split-from-blank",
                            "ptl-held", "ptl-identity", "walk-unlocked", "free-unlocked", "lock-order", "lock-balance",
-                           "deadlock", "livelock", "truncation", "lost-wakeup", "assertion", "loop-bound", "model-error"]
+                           "deadlock", "sleep-in-atomic", "livelock", "truncation", "lost-wakeup", "assertion", "loop-bound", "model-error"]
 
     mutating func checkAndExpect(_ user: [String]) -> [String] {
         var out: [String] = []

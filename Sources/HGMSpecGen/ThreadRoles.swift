@@ -252,7 +252,7 @@ extension SpecBuilder {
 
     /// A fault at the hstate level: maps the whole hugepage with a 2M leaf.
     mutating func fault(_ e: Env, _ mutate: Bool) {
-        let m = mutation(mutate, 6)
+        let m = mutation(mutate, 7)
         let a = e.addr
         emit("idx = index(\(a))")
         if m != 0 { emit("lock(fm[idx])") }                          // 0: no fault mutex
@@ -263,6 +263,7 @@ extension SpecBuilder {
             b.emit("p = find_get_page(idx)")
             b.block("if !is_null(p)") { b in
                 if m != 1 { b.emit("lock(ptl(h))") }                  // 1: ptl-held
+                if m == 6 { b.emit("lock_page(p)"); b.emit("unlock_page(p)") }   // 6: a sleeping lock under the PTL
                 if m == 2 { b.emit("map_leaf(h, p, \(a))") }          // 2: no pte_same re-check
                 else {
                     b.block("if read(h) == x") { b in

@@ -9,7 +9,7 @@ import XCTest
 /// The engine and the reference executor agree on the set of violated invariants of every
 /// generated spec both explore completely (fixed seeds: deterministic in CI). The long
 /// campaign is scripts/difftest.sh.
-final class DifferentialTests: XCTestCase {
+final class GeneratedSpecDifferentialTests: XCTestCase {
     func testEngineAgreesWithReferenceOnGeneratedSpecs() throws {
         var gen = SpecGenerator(seed: 2024)
         let specs = (0..<200).map { _ in gen.next() }
