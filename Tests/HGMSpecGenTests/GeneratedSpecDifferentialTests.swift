@@ -20,7 +20,7 @@ final class GeneratedSpecDifferentialTests: XCTestCase {
             let e = Checker.check(m, limits: SearchLimits(maxStates: 20_000, timeout: 10))
             // The reference (every op a step, whole states, debug build) is about ten times
             // larger: only specs small enough for a quick test are compared here.
-            guard e.limit == nil && e.stats.distinctStates <= 600 else { return }
+            guard e.limit == nil && e.stats.distinctStates <= 400 else { return }
             let r = ReferenceChecker.check(m, limits: ReferenceLimits(maxStates: 10_000))
             guard r.complete else { return }
             compared.set(i, true)
