@@ -65,6 +65,7 @@ func parseOptions() -> Options {
     return o
 }
 
+setvbuf(stdout, nil, _IOLBF, 0)     // progress lines appear at once when redirected to a file
 let opts = parseOptions()
 if let s = opts.printSeed {
     print(SpecGenerator.spec(seed: s).text, terminator: "")
