@@ -23,7 +23,7 @@ final class Interpreter {
     /// static over-approximation; only there is the "runs forever" check run).
     let mayLoopLocally: [Bool]
     /// Per thread: states whose local code is known to run forever (true) or not (false).
-    var localMemo: [[[Word]: Bool]]
+    var localMemo: [[[Word]: Memo]]
 
     // Flat copies of layout facts (the hot paths touch no Model fields).
     let pcW: [Int], flagsW: [Int], waitMsgW: [Int], waitRealW: [Int], localsW: [Int], gatherW: [Int], heldW: [Int]
@@ -308,9 +308,9 @@ final class Interpreter {
     /// "runs forever without taking a step". Nil when undecided within `budget` ops. Every
     /// state of a run is remembered with its answer, so the breadth-first search, which
     /// reaches those states one local step at a time, decides each once.
-    func runsForeverLocally(_ s: [Word], _ t: Int, budget: Int = 1 << 20) -> Bool? {
+    func runsForeverLocally(_ s: [Word], _ t: Int, budget: Int = 1 << 18) -> Bool? {
         guard mayLoopLocally[pc(s, t)], isLocal(pc(s, t)) else { return false }
-        if let known = localMemo[t][s] { return known }
+        if let known = localMemo[t][s] { return known.answer }
         var x = s
         var run: [[Word]] = [s]
         var seen: Set<[Word]> = [s]
@@ -319,11 +319,12 @@ final class Interpreter {
             let (r, _) = execOp(&x, t, choice: 0, atomic: false)
             if r & Interpreter.stopMask != 0 { answer = false; break }     // the step reports its own error
             if !isLocal(pc(x, t)) { answer = false; break }
-            if let known = localMemo[t][x] { answer = known; break }
+            if let known = localMemo[t][x] { answer = known.answer; break }
             if !seen.insert(x).inserted { answer = true; break }
             run.append(x)
         }
-        if let answer { for y in run { localMemo[t][y] = answer } }
+        for y in run { localMemo[t][y] = Memo(answer: answer) }     // undecided runs are remembered too
         return answer
     }
+    struct Memo { var answer: Bool? }
 }
