@@ -97,8 +97,12 @@ public struct SearchLimits: Sendable {
     public var maxDepth: Int?
     public var timeout: Double?
     public var maxMemoryBytes: Int?
-    public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil) {
+    /// Threads the search runs on (`ParallelBreadthFirstSearch` when more than 1; the
+    /// livelock analysis always runs on one).
+    public var workers: Int
+    public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil, workers: Int = 1) {
         self.maxStates = maxStates; self.maxDepth = maxDepth; self.timeout = timeout; self.maxMemoryBytes = maxMemoryBytes
+        self.workers = max(1, workers)
     }
 }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import HGMModel
 
@@ -17,7 +18,8 @@ public struct Finding: Sendable {
 
 /// Exhaustive breadth-first search over all interleavings. Visited states are kept as
 /// 64-bit fingerprints only; whole states live only in the two frontier queues. A violation
-/// is recorded once per invariant, at the smallest depth (so its trace is shortest), and the
+/// is recorded once per invariant, at the smallest depth (so its trace is shortest; among
+/// equally shallow ones the least by `FindingTable`'s order), and the
 /// search goes on past it, so later consequences (a use-after-free after an unlocked free)
 /// are found too; only a model error (a broken spec) or a use-after-free (undefined behaviour) stops a path.
 public struct BreadthFirstSearch {
@@ -41,6 +43,9 @@ public struct BreadthFirstSearch {
     public func run() -> Outcome {
         let model = machine.model
         guard model.hasLoops && model.enabled.contains(.livelock) else {
+            if limits.workers > 1 {
+                return ParallelBreadthFirstSearch(model: model, workers: limits.workers, limits: limits, observer: observer).run()
+            }
             var visited = FingerprintSet()
             return explore(&visited)
         }
@@ -72,32 +77,29 @@ public struct BreadthFirstSearch {
         var next = StateQueue(stride: stride)
         let scratch = UnsafeMutablePointer<Word>.allocate(capacity: stride)
         defer { scratch.deallocate() }
-        var findings: [Finding] = []
-        var seen: UInt64 = 0
+        var table = FindingTable()
         var transitions = 0
         var depth = 0
         var maxDepth = 0
         var limit: String? = nil
         var peak = 0
 
-        func record(_ id: Int32, _ d: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
-            if seen & (1 << UInt64(id)) != 0 { return }
-            seen |= 1 << UInt64(id)
-            findings.append(Finding(id: id, depth: d, stateFP: fp, thread: t, choice: c))
+        if let to = limits.timeout {     // a step's long local work also stops at the deadline
+            m.deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, min(to, 1e9)) * 1e9)
         }
-
+        defer { m.deadline = 0 }
         let (s0, v0, _) = m.initialState()
         s0.withUnsafeBufferPointer { b in
             let p = b.baseAddress!
             let fp = fingerprint(p, stride)
             _ = visited.insert(fp, raised: 0)
             if v0 >= 0 {
-                var bits = m.raised
-                while bits != 0 { record(Int32(bits.trailingZeroBitCount), 0, fp, -1, 0); bits &= bits - 1 }
+                table.offer(mask: m.raised, 0, fp, -1, 0)
                 if m.raised & Machine.stopMask != 0 { return }
             }
-            let v = m.checkState(UnsafeMutablePointer(mutating: p))
-            if v >= 0 { record(v, 0, fp, -1, 0); if Machine.stopsPath(v) { visited.lastInsertedStops(); return } }
+            let (bad, stops) = m.stateViolations(UnsafeMutablePointer(mutating: p), skip: 0)
+            table.offer(mask: bad, 0, fp, -1, 0)
+            if stops { visited.lastInsertedStops(); return }
             cur.append(p)
         }
 
@@ -107,6 +109,7 @@ public struct BreadthFirstSearch {
             if let md = limits.maxDepth, depth >= md { limit = "max-depth \(md) reached"; break }
             maxDepth = depth
             visited.beginLevel()
+            let settled = table.settled(before: depth + 1)     // nothing at depth + 1 can replace these
             for i in 0..<cur.count {
                 let s = cur[i]
                 visited.beginSource(s, stride: stride)
@@ -118,27 +121,18 @@ public struct BreadthFirstSearch {
                         any = true
                         scratch.update(from: s, count: stride)
                         let v = m.step(scratch, t, choice: c)
+                        if m.timedOut { m.timedOut = false; limit = "timeout \(limits.timeout ?? 0) s reached"; break search }
                         transitions += 1
                         let raised = m.raised
-                        if v >= 0 {
-                            let fp0 = fingerprint(s, stride)
-                            var bits = raised
-                            while bits != 0 {       // a step may break several invariants at once
-                                record(Int32(bits.trailingZeroBitCount), depth + 1, fp0, t, c)
-                                bits &= bits - 1
-                            }
+                        if v >= 0 && raised & ~settled != 0 {     // a step may break several invariants at once
+                            table.offer(mask: raised & ~settled, depth + 1, fingerprint(s, stride), t, c)
                         }
                         if raised & Machine.stopMask == 0 {
                             let fp = fingerprint(scratch, stride)
                             if visited.insert(fp, raised: raised) {
-                                var v2 = m.checkState(scratch, skip: seen)
-                                var broken = false
-                                while v2 >= 0 {
-                                    record(v2, depth + 1, fp, -1, 0)
-                                    broken = broken || Machine.stopsPath(v2)
-                                    v2 = m.checkState(scratch, skip: seen)
-                                }
-                                if !broken { next.append(scratch) } else { visited.lastInsertedStops() }
+                                let (bad, stops) = m.stateViolations(scratch, skip: settled)
+                                if bad != 0 { table.offer(mask: bad, depth + 1, fp, -1, 0) }
+                                if !stops { next.append(scratch) } else { visited.lastInsertedStops() }
                             }
                         } else {
                             visited.sourceStops()
@@ -147,10 +141,8 @@ public struct BreadthFirstSearch {
                     }
                 }
                 if !any {
-                    if m.checkStuck(s) >= 0 {
-                        var bits = m.raised        // every stuck-state finding of this state
-                        let fp = fingerprint(s, stride)
-                        while bits != 0 { record(Int32(bits.trailingZeroBitCount), depth, fp, -1, 0); bits &= bits - 1 }
+                    if m.checkStuck(s) >= 0 {      // every stuck-state finding of this state
+                        table.offer(mask: m.raised, depth, fingerprint(s, stride), -1, 0)
                     }
                     visited.sourceStuck(ended: m.ended(s))
                 }
@@ -185,7 +177,6 @@ public struct BreadthFirstSearch {
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         var st = stats
         st.processPeakRSSBytes = Int(usage.ru_maxrss) * 1024
-        findings.sort { ($0.depth, $0.id) < ($1.depth, $1.id) }
-        return Outcome(findings: findings, stats: st, limit: limit)
+        return Outcome(findings: table.findings, stats: st, limit: limit)
     }
 }

@@ -88,6 +88,7 @@ extension Machine {
                 if evalError {
                     // Reported once (as a model error, which stops the path); never again.
                     evalError = false
+                    invariantFailed = true
                     if skip & (1 << UInt64(Machine.id(.modelError))) != 0 { continue }
                     return modelError("invariant \(inv.name) (\(inv.location.description)) cannot be evaluated: \(evalErrorText)")
                 }
@@ -99,6 +100,21 @@ extension Machine {
             return -1
           }
         }
+    }
+
+    /// Every state invariant violated in `s` and not in `skip`, as a mask of violation ids;
+    /// and whether the path stops at `s`: a stopping violation, or a user invariant that
+    /// cannot be evaluated (a model error, stopping the path even when already reported).
+    public func stateViolations(_ s: UnsafeMutablePointer<Word>, skip: UInt64) -> (mask: UInt64, stops: Bool) {
+        var mask: UInt64 = 0, sk = skip
+        invariantFailed = false
+        while true {
+            let v = checkState(s, skip: sk)
+            if v < 0 { break }
+            mask |= 1 << UInt64(v)
+            sk |= 1 << UInt64(v)
+        }
+        return (mask, mask & Machine.stopMask != 0 || invariantFailed)
     }
 
     /// sleep-in-atomic: a thread whose next step may sleep (a mutex or rwsem acquisition,

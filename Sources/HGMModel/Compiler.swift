@@ -64,6 +64,7 @@ public struct Compiler {
         try c.compileThreads()
         try c.properties()
         c.layoutState()
+        c.commuteConstantVMAReads()
         c.m.hasLoops = c.m.ops.enumerated().contains { pc, op in
             switch op {
             case .jump(let t), .branchFalse(_, let t): return Int(t) <= pc
@@ -600,6 +601,18 @@ public struct Compiler {
         case .field(let b, _): return hasEffect(b)
         default: return false
         }
+    }
+
+    /// Primitives that change VMA state (what the `readsSharedState` built-ins read).
+    static let vmaStateWriters: Set<Prim> = [.splitVma, .vmaLockFree, .removeVma, .hugePmdShare, .pmdAlloc, .hugePmdUnshare, .freePgtables]
+
+    /// When no thread can change VMA state, a read of it commutes with every step: its
+    /// `sharedRead` becomes local work again (merged), so scenarios without VMA changes
+    /// keep their state space.
+    mutating func commuteConstantVMAReads() {
+        let writes = m.ops.contains { if case .prim(let p, _, _, _) = $0 { return Compiler.vmaStateWriters.contains(p) }; return false }
+        guard !writes else { return }
+        for i in m.ops.indices { if case .sharedRead(let d, let e) = m.ops[i] { m.ops[i] = .eval(dst: d, expr: e) } }
     }
 
     // MARK: - Properties and layout

@@ -35,6 +35,8 @@ public final class Machine {
     public var raised: UInt64 = 0
     public static let stopMask: UInt64 = (1 << UInt64(id(.modelError))) | (1 << UInt64(id(.useAfterFree)))
     var curPC = 0
+    /// Set by `checkState` when a user invariant could not be evaluated (see `stateViolations`).
+    var invariantFailed = false
     var evalError = false
     var evalErrorText = ""
 

@@ -74,15 +74,18 @@ struct Limits: ParsableArguments {
     var timeout: Double?
     @Option(help: "Stop when the search uses this many MiB (verdict: incomplete).")
     var maxMemory: Int?
+    @Option(help: "Search threads. 1 (the default) is the sequential search; N > 1 runs a level-synchronous parallel search whose report is the same apart from timing and memory figures (checked against the reference semantics by the differential tests). Livelock analysis always runs on one.")
+    var workers: Int = 1
 
     func validate() throws {
         if let v = maxStates, v <= 0 { throw ValidationError("--max-states must be positive") }
         if let v = maxDepth, v < 0 { throw ValidationError("--max-depth must not be negative") }
         if let v = timeout, !(v > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let v = maxMemory, v <= 0 { throw ValidationError("--max-memory must be a positive number of MiB") }
+        if workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
     }
     var search: SearchLimits {
-        SearchLimits(maxStates: maxStates, maxDepth: maxDepth, timeout: timeout, maxMemoryBytes: maxMemory.map { $0 << 20 })
+        SearchLimits(maxStates: maxStates, maxDepth: maxDepth, timeout: timeout, maxMemoryBytes: maxMemory.map { $0 << 20 }, workers: workers)
     }
 }
 

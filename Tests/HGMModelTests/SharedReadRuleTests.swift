@@ -108,4 +108,12 @@ final class SharedReadRuleTests: XCTestCase {
         let reads = idle.filter { if case .sharedRead = $0 { return true } else { return false } }
         XCTAssertEqual(reads.count, 3)
     }
+
+    /// Without a primitive that changes VMA state, the reads commute with every step and are merged.
+    func testReadsOfConstantVMAStateAreLocalWork() throws {
+        let model = try compileSpec(Self.spec.replacingOccurrences(of: "split_vma(V0, V1, false)\n", with: "")
+            .replacingOccurrences(of: "vma_lock_free(V0)\n", with: "").replacingOccurrences(of: "remove_vma(V0)\n", with: "")
+            .replacingOccurrences(of: "proc idle() { x = load(c); return 0 }", with: "proc idle() { x = vma_end(V0); return 0 }"))
+        XCTAssertFalse(model.ops.contains { if case .sharedRead = $0 { return true } else { return false } })
+    }
 }

@@ -1,0 +1,44 @@
+import HGMModel
+
+/// The findings of a search, one per violation id: the least by (depth, fingerprint, thread,
+/// choice), so which of several equally shallow violations is reported never depends on the
+/// order in which states were expanded, or on which worker expanded them. Thread -1 marks a
+/// violating state (the fingerprint is the state's), otherwise a violating step (the
+/// fingerprint is its source's).
+struct FindingTable {
+    private var best = [Finding?](repeating: nil, count: 64)
+    /// Ids with a finding.
+    private(set) var mask: UInt64 = 0
+
+    @inline(__always) static func less(_ a: Finding, _ b: Finding) -> Bool {
+        (a.depth, a.stateFP, a.thread, a.choice) < (b.depth, b.stateFP, b.thread, b.choice)
+    }
+
+    /// Offers a finding for `id`; kept when it is the first or less than the one held.
+    mutating func offer(_ id: Int32, _ depth: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
+        let f = Finding(id: id, depth: depth, stateFP: fp, thread: t, choice: c)
+        if let b = best[Int(id)], !FindingTable.less(f, b) { return }
+        best[Int(id)] = f
+        mask |= 1 << UInt64(id)
+    }
+
+    /// Offers every id of a mask.
+    mutating func offer(mask bits: UInt64, _ depth: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
+        var b = bits
+        while b != 0 { offer(Int32(b.trailingZeroBitCount), depth, fp, t, c); b &= b - 1 }
+    }
+
+    /// Ids whose finding is shallower than `depth`: a violation at `depth` cannot replace them.
+    func settled(before depth: Int) -> UInt64 {
+        var m: UInt64 = 0
+        for case let f? in best where f.depth < depth { m |= 1 << UInt64(f.id) }
+        return m
+    }
+
+    mutating func merge(_ other: FindingTable) {
+        for case let f? in other.best { offer(f.id, f.depth, f.stateFP, f.thread, f.choice) }
+    }
+
+    /// The findings, shallowest first.
+    var findings: [Finding] { best.compactMap { $0 }.sorted { ($0.depth, $0.id) < ($1.depth, $1.id) } }
+}
