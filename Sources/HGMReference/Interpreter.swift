@@ -30,7 +30,7 @@ final class Interpreter {
     let isEnd: [Bool], isLocalOp: [Bool]
     let nPages: Int
     /// Lock slots: first word and whether an rwsem.
-    let lockOffset: [Int], lockRW: [Bool]
+    let lockOffset: [Int], lockRW: [Bool], lockSpin: [Bool]
     /// The VMA whose vma_lock a lock slot is (-1: none), the VMA state words, argument lists.
     let vmaOfSlot: [Int], vmaStateW: [Int], argList: [Int32]
     /// The page-table trees the state invariants walk: (first entry word, live-mask word, file index, entries' VMA start).
@@ -47,7 +47,7 @@ final class Interpreter {
         machine = Machine(model: model)
         ops = model.ops
         nThreads = model.threads.count
-        inAtomic = Interpreter.atomicBodies(model)
+        inAtomic = model.inAtomic
         var sel: UInt64 = Interpreter.modelError
         for (i, inv) in Invariant.allCases.enumerated() where model.enabled.contains(inv) { sel |= 1 << UInt64(i) }
         for i in model.userInvariants.indices { sel |= 1 << UInt64(Invariant.allCases.count + i) }
@@ -63,11 +63,12 @@ final class Interpreter {
         heldW = model.threads.indices.map { model.heldWord($0, 0) }
         isEnd = model.ops.map { if case .end = $0 { return true } else { return false } }
         isLocalOp = model.ops.map {
-            switch $0 { case .prim, .either, .atomicBegin, .end: return false; default: return true }
+            switch $0 { case .prim, .either, .atomicBegin, .end, .sharedRead: return false; default: return true }
         }
         nPages = model.pageCount
         lockOffset = model.lockSlots.map(\.offset)
         lockRW = model.lockSlots.map { $0.kind == .rwsem }
+        lockSpin = model.lockSlots.map { $0.kind == .spinlock }
         var ofSlot = [Int](repeating: -1, count: model.lockSlots.count)
         for v in model.world.vmas.indices { ofSlot[model.vmaLockSlotIndex(v)] = v }
         vmaOfSlot = ofSlot
@@ -97,9 +98,9 @@ final class Interpreter {
         return out
     }
 
-    /// Which ops are inside an atomic body: the ops strictly between an `atomicBegin` and its
-    /// matching `atomicEnd` (nesting counted). A jump out of the body (return, break, goto)
-    /// leaves the atomic step there.
+    /// Which ops are inside an atomic body, computed from the op sequence alone: the ops
+    /// strictly between an `atomicBegin` and its matching `atomicEnd` (nesting counted). The
+    /// interpreter uses the compiler's `Model.inAtomic`; a test checks the two agree.
     static func atomicBodies(_ model: Model) -> [Bool] {
         var r = [Bool](repeating: false, count: model.ops.count)
         var depth = 0
@@ -118,15 +119,15 @@ final class Interpreter {
         return r
     }
 
-    /// Ops that are not steps of their own kind in an engine step: everything but a
-    /// primitive, `either`, `atomicBegin`, `end` and a shared read.
+    /// Local ops: everything but a primitive, `either`, `atomicBegin`, `end` and a shared read
+    /// (the ops an engine step starts with; the others it merges).
     func isLocal(_ pc: Int) -> Bool { isLocalOp[pc] }
 
     /// Static: from which ops local ops alone can run into a cycle of the control-flow graph.
     static func localCycles(_ ops: [Op]) -> [Bool] {
         let n = ops.count
         func local(_ op: Op) -> Bool {
-            switch op { case .prim, .either, .atomicBegin, .end: return false; default: return true }
+            switch op { case .prim, .either, .atomicBegin, .end, .sharedRead: return false; default: return true }
         }
         func succs(_ i: Int) -> [Int] {
             guard local(ops[i]) else { return [] }
@@ -250,7 +251,7 @@ final class Interpreter {
             return x
         }
         switch ops[p] {
-        case .eval(let dst, let e):
+        case .eval(let dst, let e), .sharedRead(let dst, let e):
             let x = eval(e)
             s[localsW[t] + Int(dst)] = x
         case .jump(let target):

@@ -52,6 +52,7 @@ extension Interpreter {
             }
             if err { r |= Interpreter.modelError } else if v == mkInt(0) { r |= 1 << UInt64(builtinCount + i) }
         }
+        if sleepsInAtomic(s) { r |= Interpreter.bit(.sleepInAtomic) }
         var undecided = false
         for t in 0..<nThreads where !finished(s, t) {
             switch runsForeverLocally(s, t) {
@@ -61,6 +62,28 @@ extension Interpreter {
             }
         }
         return (r, undecided)
+    }
+
+    /// sleep-in-atomic: some thread's next step may sleep (uffd_sleep, or a mutex or rwsem
+    /// acquisition that is not a no-op vma_lock), blocked now or not, while it holds a spinlock.
+    func sleepsInAtomic(_ s: [Word]) -> Bool {
+        for t in 0..<nThreads where !finished(s, t) {
+            guard case .prim(let prim, _, let args, _) = ops[pc(s, t)] else { continue }
+            switch prim {
+            case .uffdSleep: break
+            case .lock, .readLock, .writeLock:
+                let (lw, err, _) = s.withUnsafeBufferPointer {
+                    machine.evaluate(expr: argList[Int(args)], UnsafeMutablePointer(mutating: $0.baseAddress!), thread: t)
+                }
+                guard !err, tagOf(lw) == .lock else { continue }
+                let slot = Int(lw >> 4) & 0xFFFFF
+                guard slot < lockOffset.count, !lockSpin[slot] else { continue }
+                if vmaOfSlot[slot] >= 0 && s[vmaStateW[vmaOfSlot[slot]]] & Model.vmaStatePrivate == 0 { continue }
+            default: continue
+            }
+            if lockOffset.indices.contains(where: { lockSpin[$0] && holds(s, t, slot: $0) }) { return true }
+        }
+        return false
     }
 
     /// In a state where no thread can move: a thread asleep on a userfault whose address a

@@ -1,7 +1,7 @@
 import Foundation
 import HGMCheck
 import HGMModel
-import HGMReference
+@testable import HGMReference
 import HGMSpec
 import XCTest
 
@@ -240,5 +240,25 @@ final class ReferenceSemanticsTests: XCTestCase {
         // Not a deadlock yet, and a step that is not enabled.
         XCTAssertFalse(ReferenceChecker.replay(m, moves: [(0, 0)], violation: "deadlock").replayed)
         XCTAssertFalse(ReferenceChecker.replay(m, moves: [(0, 0), (1, 0), (0, 0)], violation: "deadlock").replayed)
+    }
+}
+
+/// The interpreter's atomic bodies come from the compiler (`Model.inAtomic`); computed from
+/// the op sequence alone (begin/end nesting) they must be the same on every spec.
+final class AtomicBodyTests: XCTestCase {
+    func testCompilerAtomicBodiesMatchTheOpSequence() throws {
+        var checked = 0
+        for path in specFiles() {
+            guard let m = loadModel(path) else { continue }
+            XCTAssertEqual(Interpreter.atomicBodies(m), m.inAtomic, path)
+            checked += 1
+        }
+        let m = try compile(world + """
+            proc helper() { atomic { store(c, 1); return 0 } }
+            proc w() { atomic { store(c, 2); atomic { store(c, 3) } }; helper(); return 0 }
+            thread W = w()
+            """)
+        XCTAssertEqual(Interpreter.atomicBodies(m), m.inAtomic)
+        XCTAssertGreaterThan(checked, 100)
     }
 }
