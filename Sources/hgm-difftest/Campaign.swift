@@ -25,7 +25,7 @@ struct CampaignStats {
         case .compileError(let d):
             compileErrors += 1
             save(spec, header: ["does not compile: \(d)"], name: "compile-error-\(spec.seed).hgm", opts: opts)
-            print("COMPILE ERROR seed \(spec.seed): \(d)")
+            say("COMPILE ERROR seed \(spec.seed): \(d)")
         case .checked(let e, let r):
             for v in e.violated { engineCounts[v, default: 0] += 1 }
             for v in r?.violated ?? [] { referenceCounts[v, default: 0] += 1 }
@@ -45,7 +45,7 @@ struct CampaignStats {
                               "engine:    \(e.text)", "reference: \(r.text)"]
                 header.append("reproduce: hgm-difftest --print \(spec.seed)")
                 save(spec, header: header, name: "disagree-\(spec.seed).hgm", opts: opts)
-                print("DISAGREE seed \(spec.seed): engine \(e.text); reference \(r.text)")
+                say("DISAGREE seed \(spec.seed): engine \(e.text); reference \(r.text)")
                 if opts.minimize && !partial {
                     let small = minimizeDisagreement(spec.text, e, r, scratch: scratch, opts: opts)
                     save(GeneratedSpec(text: small, seed: spec.seed, roles: spec.roles), header: ["minimised from disagree-\(spec.seed).hgm"] + header.dropFirst(),
@@ -92,4 +92,9 @@ func minimizeDisagreement(_ text: String, _ e: Verdict, _ r: Verdict, scratch: S
               e2.complete && r2.complete else { return false }
         return !target.isDisjoint(with: e2.violated.symmetricDifference(r2.violated))
     }
+}
+
+/// Writes a line to standard output unbuffered, so progress shows at once in a log file.
+func say(_ line: String) {
+    FileHandle.standardOutput.write((line + "\n").data(using: .utf8)!)
 }

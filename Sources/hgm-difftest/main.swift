@@ -58,17 +58,16 @@ func parseOptions() -> Options {
         case "--minimize": o.minimize = true
         case "--print": o.printSeed = number(a)
         case "--minimize-seed": o.minimizeSeed = number(a)
-        case "-h", "--help": print(usage); exit(0)
+        case "-h", "--help": say(usage); exit(0)
         default: FileHandle.standardError.write("unknown argument '\(a)'\n\(usage)\n".data(using: .utf8)!); exit(2)
         }
     }
     return o
 }
 
-setvbuf(stdout, nil, _IOLBF, 0)     // progress lines appear at once when redirected to a file
 let opts = parseOptions()
 if let s = opts.printSeed {
-    print(SpecGenerator.spec(seed: s).text, terminator: "")
+    FileHandle.standardOutput.write(SpecGenerator.spec(seed: s).text.data(using: .utf8)!)
     exit(0)
 }
 
@@ -80,14 +79,14 @@ defer { try? FileManager.default.removeItem(atPath: scratch) }
 if let s = opts.minimizeSeed {
     let spec = SpecGenerator.spec(seed: s)
     guard case .checked(let e, let r?) = evaluate(spec.text, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true) else {
-        print("seed \(s): does not compile"); exit(2)
+        say("seed \(s): does not compile"); exit(2)
     }
-    print("// engine:    \(e.text)\n// reference: \(r.text)")
+    say("// engine:    \(e.text)\n// reference: \(r.text)")
     let small = minimizeDisagreement(spec.text, e, r, scratch: scratch, opts: opts)
     if case .checked(let e2, let r2?) = evaluate(small, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true) {
-        print("// minimised: engine \(e2.text); reference \(r2.text)")
+        say("// minimised: engine \(e2.text); reference \(r2.text)")
     }
-    print(small, terminator: "")
+    FileHandle.standardOutput.write(small.data(using: .utf8)!)
     exit(0)
 }
 
@@ -97,7 +96,7 @@ let start = Date()
 var lastReport = Date()
 let chunk = opts.jobs * 8
 var done = 0
-print("hgm-difftest: seed \(opts.seed), \(opts.count) specs, max-states \(opts.maxStates), \(opts.jobs) jobs\(opts.reference ? "" : ", engine only")")
+say("hgm-difftest: seed \(opts.seed), \(opts.count) specs, max-states \(opts.maxStates), \(opts.jobs) jobs\(opts.reference ? "" : ", engine only")")
 while done < opts.count {
     let n = min(chunk, opts.count - done)
     let specs = (0..<n).map { _ in gen.next() }
@@ -111,8 +110,8 @@ while done < opts.count {
     done += n
     if Date().timeIntervalSince(lastReport) > 10 || done == opts.count {
         lastReport = Date()
-        print(stats.progressLine(done: done, total: opts.count, seconds: Date().timeIntervalSince(start)))
+        say(stats.progressLine(done: done, total: opts.count, seconds: Date().timeIntervalSince(start)))
     }
 }
-print(stats.summary(seconds: Date().timeIntervalSince(start), opts: opts))
+say(stats.summary(seconds: Date().timeIntervalSince(start), opts: opts))
 exit(stats.disagreed + stats.partialDisagreed + stats.compileErrors > 0 ? 1 : 0)
