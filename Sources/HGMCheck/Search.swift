@@ -42,7 +42,7 @@ public struct BreadthFirstSearch {
     /// livelock in it; otherwise it is the plain search over fingerprints.
     public func run() -> Outcome {
         let model = machine.model
-        guard model.hasLoops && model.enabled.contains(.livelock) else {
+        guard model.mayCycle && model.enabled.contains(.livelock) else {
             if limits.workers > 1 {
                 return ParallelBreadthFirstSearch(model: model, workers: limits.workers, limits: limits, observer: observer).run()
             }

@@ -151,7 +151,7 @@ extension Machine {
         for t in 0..<nThreads where !finished(s, t) {
             if case .prim(.uffdSleep, _, _, _) = ops[Int(s[pcW(t)])] {
                 let real = Int(s[waitRealW(t)]) - 1
-                if real >= 0 && real < 32 && UInt32(bitPattern: s[wokenWord]) & (UInt32(1) << UInt32(real)) != 0 && on(.lostWakeup) {
+                if real >= 0 && real < model.wokenAddresses && UInt32(bitPattern: s[wokenWord + real / 32]) & (UInt32(1) << UInt32(real % 32)) != 0 && on(.lostWakeup) {
                     result = first(result, fault(.lostWakeup, "thread \(model.threads[t].name) sleeps on a userfault at \(real) (message address \(Int(s[waitMsgW(t)]) - 1)) although a completed UFFDIO_CONTINUE woke that address\(mapped(s, real) ? " and it is mapped" : ""); nothing will wake it"))
                 }
                 continue

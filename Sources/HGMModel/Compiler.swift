@@ -21,6 +21,8 @@ public struct Compiler {
     var atomicBlock: Int32 = 0
     var nextAtomicBlock: Int32 = 0
     var opAtomicBlock: [Int32] = []
+    /// The backward jumps of bounded loops (each iteration passes the loop's counter).
+    var boundedBackEdges = Set<Int>()
     /// Ops a compiled program may have after inlining: past it, compilation stops with the
     /// call chain instead of exhausting memory (a procedure calling the next four times, 16 deep).
     public static let maxOps = 200_000
@@ -32,7 +34,7 @@ public struct Compiler {
         var gotos: [(op: Int, label: String, loc: SourceLocation)] = []
         var retSlot: Int32
         var returns: [Int] = []
-        var loops: [(top: Int, breaks: [Int])] = []
+        var loops: [(top: Int, breaks: [Int], bounded: Bool)] = []
     }
 
     public static let errnos: [String: Int] = [
@@ -65,12 +67,14 @@ public struct Compiler {
         try c.properties()
         c.layoutState()
         c.commuteConstantVMAReads()
-        c.m.hasLoops = c.m.ops.enumerated().contains { pc, op in
-            switch op {
+        let back = c.m.ops.indices.filter { pc in
+            switch c.m.ops[pc] {
             case .jump(let t), .branchFalse(_, let t): return Int(t) <= pc
             default: return false
             }
         }
+        c.m.hasLoops = !back.isEmpty
+        c.m.hasUnboundedLoops = back.contains { !c.boundedBackEdges.contains($0) }
         return c.m
     }
 
@@ -140,7 +144,9 @@ public struct Compiler {
         if main.threads.isEmpty {
             throw fail(top, "the scenario has no threads", "add e.g. thread A = uffd_continue(V0.start)")
         }
-        if main.threads.count > 8 { throw fail(main.threads[8].location, "at most 8 threads are supported") }
+        if main.threads.count > Model.maxThreads {
+            throw fail(main.threads[Model.maxThreads].location, "at most \(Model.maxThreads) threads are supported (lock words keep a bit per thread)")
+        }
         var seen: [String: SourceLocation] = [:]
         for t in main.threads {
             if let prev = seen[t.name] { throw fail(t.nameLocation, "thread '\(t.name)' is already declared at \(prev.description)") }
@@ -304,10 +310,11 @@ public struct Compiler {
             clearTemps(temps, inf)
             nextSlot = temps
             if let bound { emit(.loopCheck(slot: counter, bound: Int32(bound)), inf) }
-            s.loops.append((top, []))
+            s.loops.append((top, [], bound != nil))
             try block(body, &s)
             let loop = s.loops.removeLast()
-            emit(.jump(Int32(top)), inf)
+            let back = emit(.jump(Int32(top)), inf)
+            if bound != nil { boundedBackEdges.insert(back) }
             let exit = m.ops.count
             patch(br, exit)
             for b in loop.breaks { patch(b, exit) }
@@ -373,7 +380,8 @@ public struct Compiler {
             s.loops[s.loops.count - 1].breaks.append(emit(.jump(-1), inf))
         case .continueLoop:
             guard let l = s.loops.last else { throw fail(st.location, "'continue' outside a loop") }
-            emit(.jump(Int32(l.top)), inf)
+            let j = emit(.jump(Int32(l.top)), inf)
+            if l.bounded { boundedBackEdges.insert(j) }
         }
     }
 
@@ -682,7 +690,8 @@ public struct Compiler {
         m.isizeWord = w
         w += 1
         m.wokenWord = w
-        w += 1
+        m.wokenAddresses = m.world.vmas.map { $0.start + $0.pages * g.hugepagePages }.max() ?? 0
+        w += (m.wokenAddresses + 31) / 32
         m.variablesBase = w
         w += m.world.variables.count
         m.cacheBase = w

@@ -122,8 +122,8 @@ public struct Geometry: Sendable {
                 topBits = b
             case "fanout":
                 guard case .int(let f)? = e.value else { throw DiagnosticError([Diagnostic(e.location, "fanout must be a number (entries per table in the model)")]) }
-                guard f >= 1 && f <= 4 else {
-                    throw DiagnosticError([Diagnostic(e.location, "fanout \(f) is out of range 1...4",
+                guard f >= 1 && f <= 16 else {
+                    throw DiagnosticError([Diagnostic(e.location, "fanout \(f) is out of range 1...16",
                         hint: "the explicit search uses a small fan-out; real table sizes are for the Z3 obligations")])
                 }
                 fanout = f

@@ -335,6 +335,9 @@ public final class Machine {
         default:
             break
         }
+        // A use-after-free or model error ends the step where it happens: what follows would
+        // run on undefined values (and the path stops there).
+        if raised & Machine.stopMask != 0 { s[pcW(t)] = Word(pc); return v >= 0 ? v : Int32(raised.trailingZeroBitCount) }
         if v < 0 { v = runLocal(s, t, &pc, atomic: atomic) } else { _ = runLocal(s, t, &pc, atomic: atomic) }
         s[pcW(t)] = Word(pc)
         // A violation raised while evaluating an expression (a read of a freed VMA's field).
@@ -364,6 +367,7 @@ public final class Machine {
         var loop = LocalLoop()
         while true {
             curPC = pc
+            if raised & Machine.stopMask != 0 { return first(result, Int32(raised.trailingZeroBitCount)) }   // the step ends at a stopping violation
             if atomic && !inAtomic[pc] { atomic = false }    // control left the atomic body: the step ends at the next visible op
             ran &+= 1
             if ran > LocalLoop.watchAfter {
@@ -839,8 +843,8 @@ public final class Machine {
                 let m = Int(s[waitMsgW(u)]) - 1
                 if m >= 0 && m >= intOf(a) && m < intOf(a) + intOf(n) { s[waitMsgW(u)] = 0 }
             }
-            let lo = max(0, intOf(a)), hi = min(32, max(0, intOf(a) + intOf(n)))
-            if lo < hi { for x in lo..<hi { s[wokenWord] |= Word(bitPattern: UInt32(1) << UInt32(x)) } }
+            let lo = max(0, intOf(a)), hi = min(model.wokenAddresses, max(0, intOf(a) + intOf(n)))
+            if lo < hi { for x in lo..<hi { s[wokenWord + x / 32] |= Word(bitPattern: UInt32(1) << UInt32(x % 32)) } }
         case .tlbFinish:
             for pg in 0..<nPages {
                 let gw = gatherW(t, pg)

@@ -39,8 +39,12 @@ public struct Model: Sendable {
     var pagesBase = 0
     public static let pageWords = 4
     var isizeWord = 0
-    /// Bitmask of model addresses (below 32) that a wake_range covered: a waiter asleep on one is a lost wakeup.
+    /// First word of the bitmask of model addresses that a wake_range covered (a waiter
+    /// asleep on one is a lost wakeup): a bit for every address of every VMA, 32 to a word.
     var wokenWord = 0
+    var wokenAddresses = 0
+    /// Threads a scenario may have: rwsem reader and waiter masks keep a bit per thread in a 32-bit word.
+    public static let maxThreads = 30
     /// First word of the world's shared variables.
     var variablesBase = 0
     var cacheBase = 0
@@ -61,6 +65,13 @@ public struct Model: Sendable {
     /// `livelock` is checked). A bounded loop is a claim checked by `loop-bound`; when that
     /// is not selected its counter saturates and the loop can cycle like an unbounded one.
     public var hasLoops = false
+    /// Some backward jump is not a bounded loop's (an unbounded `while`, a `goto` retry): it
+    /// can cycle even when `loop-bound` cuts every bounded loop run past its bound.
+    public var hasUnboundedLoops = false
+    /// Whether the state graph can have a cycle the livelock analysis must examine: with
+    /// `loop-bound` checked, a bounded loop past its bound ends the path, so only the other
+    /// backward jumps can cycle.
+    public var mayCycle: Bool { enabled.contains(.loopBound) ? hasUnboundedLoops : hasLoops }
 
     // MARK: layout accessors
     @inline(__always) public func pcWord(_ t: Int) -> Int { threads[t].base }

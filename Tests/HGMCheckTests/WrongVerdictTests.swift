@@ -84,6 +84,18 @@ final class WrongVerdictTests: XCTestCase {
         XCTAssertEqual(broken(r), ["assertion"])
     }
 
+    /// Found by the differential campaign: a read of a removed VMA's field is a use-after-free
+    /// that must end the step; the local code after it ran on the value read and "failed" an assert.
+    func testAUseAfterFreeInASharedReadEndsTheStep() throws {
+        let r = try check("""
+            proc a() { e = vma_end(V0); assert e == V0.end, "V0 was split"; return 0 }
+            proc b() { remove_vma(V0); return 0 }
+            thread A = a()
+            thread B = b()
+            """)
+        XCTAssertEqual(broken(r), ["use-after-free"])
+    }
+
     // Item 3: a stuck state with a lost wakeup and a deadlock reported only the first.
     func testAStuckStateReportsEveryStuckInvariant() throws {
         // Every state where B and C deadlock has A asleep on a wakeup that already happened.

@@ -182,6 +182,7 @@ final class VMAStateTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, _, _) = m.initialState()
+        XCTAssertNil(stepOnce(m, &s, 0))                    // walk: a step of its own (it reads V1's PUD)
         XCTAssertNil(stepOnce(m, &s, 0))                    // free_pgtables(V0): count 2 -> 1, table alive
         XCTAssertNil(stepOnce(m, &s, 0))                    // lock: fine
         XCTAssertNil(stepOnce(m, &s, 0))                    // unlock
