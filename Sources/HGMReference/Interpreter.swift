@@ -22,7 +22,8 @@ final class Interpreter {
     /// `mayLoopLocally[pc]`: from this op, local ops alone can reach a control-flow cycle (a
     /// static over-approximation; only there is the "runs forever" check run).
     let mayLoopLocally: [Bool]
-    /// Per thread: states whose local code is known to run forever (true) or not (false).
+    /// Per thread: states whose local code is known to run forever (true), not to (false), or
+    /// was undecided within the budget (nil: the run is then not exhaustive).
     var localMemo: [[[Word]: Memo]]
 
     // Flat copies of layout facts (the hot paths touch no Model fields).
@@ -33,9 +34,12 @@ final class Interpreter {
     let lockOffset: [Int], lockRW: [Bool], lockSpin: [Bool]
     /// The VMA whose vma_lock a lock slot is (-1: none), the VMA state words, argument lists.
     let vmaOfSlot: [Int], vmaStateW: [Int], argList: [Int32]
-    /// The page-table trees the state invariants walk: (first entry word, live-mask word, file index, entries' VMA start).
+    /// The page-table trees the state invariants walk: (first entry word, live-mask word, file index).
     let trees: [(base: Int, live: Int, index: Int)]
     let positions: Int, lastBase: Int, parentOf: [Int], offsetOf: [Int]
+    /// Page p's field f is word `page0 + p * Model.pageWords + f`; then i_size, the woken mask, the page cache.
+    let page0: Int, isizeW: Int, wokenW: Int, cacheW: [Int], hugepages: Int
+    let userInvariants: [UserInvariant]
 
     static func bit(_ i: Invariant) -> UInt64 { 1 << UInt64(Invariant.allCases.firstIndex(of: i)!) }
     static let modelError = bit(.modelError), useAfterFree = bit(.useAfterFree), loopBound = bit(.loopBound)
@@ -47,7 +51,7 @@ final class Interpreter {
         machine = Machine(model: model)
         ops = model.ops
         nThreads = model.threads.count
-        inAtomic = model.inAtomic
+        inAtomic = Interpreter.atomicBodies(model)
         var sel: UInt64 = Interpreter.modelError
         for (i, inv) in Invariant.allCases.enumerated() where model.enabled.contains(inv) { sel |= 1 << UInt64(i) }
         for i in model.userInvariants.indices { sel |= 1 << UInt64(Invariant.allCases.count + i) }
@@ -84,6 +88,12 @@ final class Interpreter {
         lastBase = g.base(depth: g.treeLevels.count - 1)
         parentOf = (0..<g.positions).map { $0 == 0 ? -1 : g.parent(ofPos: $0) }
         offsetOf = (0..<g.positions).map { g.offset(ofPos: $0) }
+        page0 = model.pageWord(0, 0)
+        isizeW = model.isizeStateWord
+        wokenW = model.wokenStateWord
+        hugepages = model.world.hugepages
+        cacheW = (0..<model.world.hugepages).map { model.cacheWord($0) }
+        userInvariants = model.userInvariants
     }
 
     func on(_ i: Invariant) -> Bool { selected & Interpreter.bit(i) != 0 }
@@ -98,22 +108,27 @@ final class Interpreter {
         return out
     }
 
-    /// Which ops are inside an atomic body, computed from the op sequence alone: the ops
-    /// strictly between an `atomicBegin` and its matching `atomicEnd` (nesting counted). The
-    /// interpreter uses the compiler's `Model.inAtomic`; a test checks the two agree.
+    /// Which ops are inside an atomic body, computed from the ops and their source locations
+    /// alone: the two ops an `atomic { }` statement compiles to (its opening and closing op)
+    /// carry its location, so pairing them by location (in order: an inlined procedure's
+    /// copies follow one another) finds each block; a block whose opening op is an
+    /// `atomicBegin` covers the ops strictly between the two. (A block without a step inside
+    /// is compiled to plain local work: its opening op is an `atomicEnd`, a no-op.) The
+    /// interpreter uses this, not the compiler's `Model.inAtomic` (which the engine uses), so
+    /// that a mistake in either shows as a disagreement; a test checks the two agree.
     static func atomicBodies(_ model: Model) -> [Bool] {
         var r = [Bool](repeating: false, count: model.ops.count)
-        var depth = 0
+        var open: [String: Int] = [:]
         for (i, op) in model.ops.enumerated() {
             switch op {
-            case .atomicBegin:
-                if depth > 0 { r[i] = true }
-                depth += 1
-            case .atomicEnd:
-                depth -= 1
-                if depth > 0 { r[i] = true }
-            default:
-                if depth > 0 { r[i] = true }
+            case .atomicBegin, .atomicEnd:
+                let key = model.info[i].location.description
+                if let first = open.removeValue(forKey: key) {
+                    if case .atomicBegin = model.ops[first] { for j in (first + 1)..<i { r[j] = true } }
+                } else {
+                    open[key] = i
+                }
+            default: break
             }
         }
         return r
@@ -137,33 +152,7 @@ final class Interpreter {
             default: return i + 1 < n ? [i + 1] : []
             }
         }
-        // Nodes on a cycle: Tarjan's components over the local subgraph.
-        var index = [Int](repeating: -1, count: n), low = [Int](repeating: 0, count: n)
-        var onStack = [Bool](repeating: false, count: n), cyclic = [Bool](repeating: false, count: n)
-        var stack: [Int] = [], counter = 0
-        for root in 0..<n where index[root] < 0 {
-            var calls: [(Int, Int)] = [(root, 0)]
-            index[root] = counter; low[root] = counter; counter += 1; stack.append(root); onStack[root] = true
-            while let (v, e) = calls.last {
-                let ss = succs(v)
-                if e < ss.count {
-                    calls[calls.count - 1].1 += 1
-                    let w = ss[e]
-                    if index[w] < 0 {
-                        index[w] = counter; low[w] = counter; counter += 1; stack.append(w); onStack[w] = true
-                        calls.append((w, 0))
-                    } else if onStack[w] { low[v] = min(low[v], index[w]) }
-                    continue
-                }
-                calls.removeLast()
-                if let (p, _) = calls.last { low[p] = min(low[p], low[v]) }
-                if low[v] == index[v] {
-                    var members: [Int] = []
-                    while true { let w = stack.removeLast(); onStack[w] = false; members.append(w); if w == v { break } }
-                    if members.count > 1 || ss.contains(v) { for w in members { cyclic[w] = true } }
-                }
-            }
-        }
+        let cyclic = nodesOnCycles(count: n, successors: succs)
         // Everything that reaches a cyclic node through local ops.
         var reach = cyclic
         var changed = true

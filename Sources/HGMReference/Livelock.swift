@@ -17,35 +17,7 @@ extension Exploration {
             let w = queue[head]; head += 1
             for v in pred[w] where !canEnd[Int(v)] { canEnd[Int(v)] = true; queue.append(Int(v)) }
         }
-        // 2. A cycle among the others: a strongly connected component with two states or a
-        //    self-loop (Tarjan, iterative).
-        var order = [Int](repeating: -1, count: n), low = [Int](repeating: 0, count: n)
-        var onStack = [Bool](repeating: false, count: n)
-        var stack: [Int] = [], counter = 0
-        for root in 0..<n where !canEnd[root] && order[root] < 0 {
-            var calls: [(Int, Int)] = [(root, 0)]
-            order[root] = counter; low[root] = counter; counter += 1; stack.append(root); onStack[root] = true
-            while let (v, e) = calls.last {
-                if e < succ[v].count {
-                    calls[calls.count - 1].1 += 1
-                    let w = Int(succ[v][e])
-                    if canEnd[w] { continue }
-                    if w == v { return true }
-                    if order[w] < 0 {
-                        order[w] = counter; low[w] = counter; counter += 1; stack.append(w); onStack[w] = true
-                        calls.append((w, 0))
-                    } else if onStack[w] { low[v] = min(low[v], order[w]) }
-                    continue
-                }
-                calls.removeLast()
-                if let (p, _) = calls.last { low[p] = min(low[p], low[v]) }
-                if low[v] == order[v] {
-                    var members = 0
-                    while true { let w = stack.removeLast(); onStack[w] = false; members += 1; if w == v { break } }
-                    if members > 1 { return true }
-                }
-            }
-        }
-        return false
+        // 2. A cycle among the others.
+        return nodesOnCycles(count: n, include: { !canEnd[$0] }, successors: { succ[$0].map(Int.init) }).contains(true)
     }
 }

@@ -13,8 +13,9 @@ extension Interpreter {
         var leaves = [Int](repeating: 0, count: nPages)
         var migrations = leaves
         // Truncation applies once a thread that wrote i_size has returned.
-        let truncated = (0..<nThreads).contains { s[flagsW[$0]] & 1 != 0 && finished(s, $0) }
-        let isize = Int(s[model.isizeStateWord])
+        var truncated = false
+        for t in 0..<nThreads where s[flagsW[t]] & 1 != 0 && finished(s, t) { truncated = true }
+        let isize = Int(s[isizeW])
         for tree in trees {
             let live = s[tree.live]
             func tableLive(_ pos: Int) -> Bool { live & (Word(1) << Word(pos)) != 0 }
@@ -29,24 +30,23 @@ extension Interpreter {
                 if ev.page < nPages {
                     if ev.kind == .leaf { leaves[ev.page] += 1 } else { migrations[ev.page] += 1 }
                 }
-                let idx = ev.page < nPages ? Int(s[model.pageWord(ev.page, Model.pageFieldIndex)]) : -1
+                let idx = ev.page < nPages ? Int(s[page0 + ev.page * Model.pageWords + Model.pageFieldIndex]) : -1
                 if ev.sub != offsetOf[pos] || (idx >= 0 && idx != tree.index) { r |= Interpreter.bit(.alignment) }
                 if truncated && ev.kind == .leaf && tree.index >= isize { r |= Interpreter.bit(.truncation) }
             }
         }
         for p in 0..<nPages {
-            if Int(s[model.pageWord(p, Model.pageFieldMapcount)]) != leaves[p] { r |= Interpreter.bit(.mapcount) }
-            let flags = s[model.pageWord(p, Model.pageFieldFlags)]
+            if Int(s[page0 + p * Model.pageWords + Model.pageFieldMapcount]) != leaves[p] { r |= Interpreter.bit(.mapcount) }
+            let flags = s[page0 + p * Model.pageWords + Model.pageFieldFlags]
             guard flags & Model.pageFlagAllocated != 0 else { continue }
             var expected = (flags & Model.pageFlagCached != 0 ? 1 : 0) + leaves[p] + migrations[p]
             for t in 0..<nThreads { expected += Int(s[gatherW[t] + p]) + Int(s[heldW[t] + p]) }
-            if Int(s[model.pageWord(p, Model.pageFieldRefcount)]) != expected { r |= Interpreter.bit(.refcount) }
+            if Int(s[page0 + p * Model.pageWords + Model.pageFieldRefcount]) != expected { r |= Interpreter.bit(.refcount) }
         }
-        let hugepages = model.world.hugepages
         if truncated && isize < hugepages {
-            for i in isize..<hugepages where s[model.cacheWord(i)] != 0 { r |= Interpreter.bit(.truncation) }
+            for i in isize..<hugepages where s[cacheW[i]] != 0 { r |= Interpreter.bit(.truncation) }
         }
-        for (i, inv) in model.userInvariants.enumerated() {
+        for (i, inv) in userInvariants.enumerated() {
             let (v, err, _) = s.withUnsafeBufferPointer {
                 machine.evaluate(expr: inv.expr, UnsafeMutablePointer(mutating: $0.baseAddress!), thread: -1)
             }
@@ -68,7 +68,10 @@ extension Interpreter {
     /// acquisition that is not a no-op vma_lock), blocked now or not, while it holds a spinlock.
     func sleepsInAtomic(_ s: [Word]) -> Bool {
         for t in 0..<nThreads where !finished(s, t) {
-            guard case .prim(let prim, _, let args, _) = ops[pc(s, t)] else { continue }
+            guard case .prim(let prim, _, let args, _) = ops[pc(s, t)], prim.blocks else { continue }
+            var holdsSpin = false
+            for slot in lockOffset.indices where lockSpin[slot] && holds(s, t, slot: slot) { holdsSpin = true; break }
+            guard holdsSpin else { continue }
             switch prim {
             case .uffdSleep: break
             case .lock, .readLock, .writeLock:
@@ -81,7 +84,7 @@ extension Interpreter {
                 if vmaOfSlot[slot] >= 0 && s[vmaStateW[vmaOfSlot[slot]]] & Model.vmaStatePrivate == 0 { continue }
             default: continue
             }
-            if lockOffset.indices.contains(where: { lockSpin[$0] && holds(s, t, slot: $0) }) { return true }
+            return true
         }
         return false
     }
@@ -91,7 +94,7 @@ extension Interpreter {
     /// Both are reported when both hold.
     func stuckViolations(_ s: [Word]) -> UInt64 {
         var r: UInt64 = 0
-        let woken = UInt32(bitPattern: s[model.wokenStateWord])
+        let woken = UInt32(bitPattern: s[wokenW])
         for t in 0..<nThreads where !finished(s, t) {
             if case .prim(.uffdSleep, _, _, _) = ops[pc(s, t)] {
                 let real = Int(s[waitRealW[t]]) - 1

@@ -39,10 +39,7 @@ struct Check: ParsableCommand {
             case .failure(let e): reportDiagnostics(e, sources: sources, errors: &errors)
             }
         }
-        for e in results.flatMap(\.internalErrors) {      // a counterexample the reference does not replay
-            FileHandle.standardError.write(Data((e + "\n").utf8))
-            errors.append(e)
-        }
+        errors += reportInternalErrors(results)
         try report.emit(Pipeline.render(results, errors: errors, options: report))
         let code = Pipeline.exitCode(results, errors: errors)
         if code != 0 { throw ExitCode(code) }

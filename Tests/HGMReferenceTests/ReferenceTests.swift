@@ -1,5 +1,5 @@
 import Foundation
-import HGMCheck
+@testable import HGMCheck
 import HGMModel
 @testable import HGMReference
 import HGMSpec
@@ -259,6 +259,53 @@ final class AtomicBodyTests: XCTestCase {
             thread W = w()
             """)
         XCTAssertEqual(Interpreter.atomicBodies(m), m.inAtomic)
+        // A block without a step inside another block: local work inside the outer body.
+        let nested = try compile(world + """
+            proc w() { atomic { store(c, 1); atomic { x = 1 }; store(c, 0) }; return 0 }
+            proc r() { x = load(c); assert x == 0; return 0 }
+            thread W = w()
+            thread R = r()
+            """)
+        XCTAssertEqual(ReferenceChecker.check(nested).violated, [])
+        // Compiler.swift (`.atomic`): turning the inner block into local work clears inAtomic
+        // for every op from its start, though they are still inside the outer body; the engine
+        // then ends the outer block's step there, and reports this spec's assertion.
+        XCTAssertEqual(Interpreter.atomicBodies(nested), nested.inAtomic,
+                       "Model.inAtomic: a step-less atomic block nested in another ends the outer block's atomicity")
         XCTAssertGreaterThan(checked, 100)
+    }
+}
+
+/// `check --reference` results, and the certification of engine traces.
+final class ReferenceRunTests: XCTestCase {
+    static let abba = world + """
+        lock_order { a -> b }
+        proc ab() { lock(a); lock(b); unlock(b); unlock(a); return 0 }
+        proc ba() { lock(b); lock(a); unlock(a); unlock(b); return 0 }
+        thread A = ab()
+        thread B = ba()
+        """
+
+    func testReferenceRunGivesVerdictsAndItsOwnTraces() throws {
+        let m = try compile(Self.abba)
+        let r = Checker.checkReference(m)
+        XCTAssertEqual(r.verdict, .violated)
+        XCTAssertEqual(r.violations.map(\.invariant), ["deadlock", "lock-order"])
+        XCTAssertFalse(r.violations[0].trace.isEmpty)
+        XCTAssertTrue(r.violations[0].message.contains("reference"), r.violations[0].message)
+        let ok = try compile(world + "proc p() { lock(a); unlock(a); return 0 }\nthread A = p()\nthread B = p()\n")
+        XCTAssertEqual(Checker.checkReference(ok).verdict, .holds)
+        XCTAssertEqual(Checker.checkReference(ok, limits: SearchLimits(maxStates: 3)).verdict, .incomplete)
+    }
+
+    func testEngineTracesAreCertifiedAndAForgedOneIsAnInternalError() throws {
+        let m = try compile(Self.abba)
+        let r = Checker.check(m)
+        XCTAssertEqual(r.internalErrors, [])
+        XCTAssertEqual(Set(r.violations.map(\.invariant)), ["deadlock", "lock-order"])
+        let forged = ViolationReport(invariant: "deadlock", message: "", help: "", location: nil, trace: [], contextSwitches: 0)
+        let errors = Checker.certify(m, [(forged, [(thread: 0, choice: 0)])])
+        XCTAssertEqual(errors.count, 1)
+        XCTAssertTrue(errors[0].contains("does not replay"), errors[0])
     }
 }
