@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "hgm-check", targets: ["hgm-check"]),
+        .executable(name: "hgm-difftest", targets: ["hgm-difftest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,6 +26,10 @@ let package = Package(
         .target(name: "HGMCheck", dependencies: ["HGMModel", "HGMSpec", "HGMSMT", "HGMReference"]),
         // Reporters: text and JSON; the search never prints.
         .target(name: "HGMReport", dependencies: ["HGMCheck", "HGMModel", "HGMSpec"]),
+        // Random well-formed specs for differential testing (no dependencies).
+        .target(name: "HGMSpecGen"),
+        // The differential campaign: generated specs, engine vs reference.
+        .executableTarget(name: "hgm-difftest", dependencies: ["HGMSpecGen", "HGMCheck", "HGMReference", "HGMModel", "HGMSpec"]),
         .executableTarget(
             name: "hgm-check",
             dependencies: [
@@ -37,6 +42,7 @@ let package = Package(
         .testTarget(name: "HGMReferenceTests", dependencies: ["HGMReference", "HGMCheck", "HGMModel", "HGMSpec"]),
         .testTarget(name: "HGMSMTTests", dependencies: ["HGMSMT"]),
         .testTarget(name: "HGMReportTests", dependencies: ["HGMReport", "HGMCheck", "HGMModel", "HGMSpec"]),
+        .testTarget(name: "HGMSpecGenTests", dependencies: ["HGMSpecGen", "HGMCheck", "HGMReference", "HGMModel", "HGMSpec"]),
         .testTarget(name: "EndToEndTests", dependencies: ["hgm-check", "HGMModel"]),
     ],
     swiftLanguageModes: [.v6]
