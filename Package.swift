@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "hgm-check", targets: ["hgm-check"]),
+        .executable(name: "hgm-difftest", targets: ["hgm-difftest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,10 +20,16 @@ let package = Package(
         .target(name: "HGMSpec"),
         // Semantics: state layout, locks, page-table primitives, invariants, compiled program.
         .target(name: "HGMModel", dependencies: ["HGMSpec"]),
+        // The reference semantics: a slow, simple second executor that checks the engine (design.md §9).
+        .target(name: "HGMReference", dependencies: ["HGMModel", "HGMSpec"]),
         // Search engine, trace reconstruction, results (and obligation generation).
-        .target(name: "HGMCheck", dependencies: ["HGMModel", "HGMSpec", "HGMSMT"]),
+        .target(name: "HGMCheck", dependencies: ["HGMModel", "HGMSpec", "HGMSMT", "HGMReference"]),
         // Reporters: text and JSON; the search never prints.
         .target(name: "HGMReport", dependencies: ["HGMCheck", "HGMModel", "HGMSpec"]),
+        // Random well-formed specs for differential testing (no dependencies).
+        .target(name: "HGMSpecGen"),
+        // The differential campaign: generated specs, engine vs reference.
+        .executableTarget(name: "hgm-difftest", dependencies: ["HGMSpecGen", "HGMCheck", "HGMReference", "HGMModel", "HGMSpec"]),
         .executableTarget(
             name: "hgm-check",
             dependencies: [
@@ -32,8 +39,10 @@ let package = Package(
         .testTarget(name: "HGMSpecTests", dependencies: ["HGMSpec", "HGMModel"], exclude: ["Malformed", "Crashers"]),
         .testTarget(name: "HGMModelTests", dependencies: ["HGMModel", "HGMSpec"]),
         .testTarget(name: "HGMCheckTests", dependencies: ["HGMCheck", "HGMModel", "HGMSpec", "HGMSMT"]),
+        .testTarget(name: "HGMReferenceTests", dependencies: ["HGMReference", "HGMCheck", "HGMModel", "HGMSpec"]),
         .testTarget(name: "HGMSMTTests", dependencies: ["HGMSMT"]),
         .testTarget(name: "HGMReportTests", dependencies: ["HGMReport", "HGMCheck", "HGMModel", "HGMSpec"]),
+        .testTarget(name: "HGMSpecGenTests", dependencies: ["HGMSpecGen", "HGMCheck", "HGMReference", "HGMModel", "HGMSpec"]),
         .testTarget(name: "EndToEndTests", dependencies: ["hgm-check", "HGMModel"]),
     ],
     swiftLanguageModes: [.v6]

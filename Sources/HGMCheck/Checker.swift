@@ -65,7 +65,8 @@ public enum Checker {
         let machine = Machine(model: model)
         var outcome = BreadthFirstSearch(machine: machine, limits: limits.forSearch(), observer: observer).run()
         if let t = limits.timeout, outcome.limit?.hasPrefix("timeout ") == true { outcome.limit = "timeout \(t) s reached" }
-        let (violations, rebuildBytes) = TraceBuilder(machine: machine, limits: limits).rebuild(outcome.findings)
+        let (traced, rebuildBytes) = TraceBuilder(machine: machine, limits: limits).rebuild(outcome.findings)
+        let violations = traced.map(\.report)
         outcome.stats.peakMemoryBytes = max(outcome.stats.peakMemoryBytes, rebuildBytes)
         outcome.stats.processPeakRSSBytes = processPeakRSSBytes()
         let verdict: Verdict = !violations.isEmpty ? .violated : outcome.limit != nil ? .incomplete : .holds
@@ -74,6 +75,7 @@ public enum Checker {
                             expectationMet: expectationMet(model.expectation, verdict: verdict, violations: violations, complete: outcome.limit == nil))
         r.checked = (model.enabled.map(\.rawValue) + model.userInvariants.map(\.name)).sorted()
         r.expectationLocation = model.expectationLocation?.description
+        r.internalErrors = certify(model, traced)
         return r
     }
 

@@ -97,6 +97,9 @@ public struct CheckResult: Sendable {
     public var checked: [String] = []
     /// Where the spec states its expectation (`expect ...`), as file:line:col.
     public var expectationLocation: String?
+    /// Internal errors of the run: an engine counterexample the reference semantics does not
+    /// replay (design.md §9). Reported as errors (non-zero exit), never silently.
+    public var internalErrors: [String] = []
 }
 
 /// Limits of one search; reaching any gives an *incomplete* verdict, never *holds*.
@@ -111,10 +114,10 @@ public struct SearchLimits: Sendable {
     /// When the run these limits bound began; `timeout` counts from here, so that it covers
     /// compiling, the search, trace rebuilding and Z3. Nil: from the start of the search.
     public var since: Date?
-    public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil, workers: Int = 1, since: Date? = nil) {
+    public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil, since: Date? = nil, workers: Int = 1) {
         self.maxStates = maxStates; self.maxDepth = maxDepth; self.timeout = timeout; self.maxMemoryBytes = maxMemoryBytes
-        self.workers = max(1, workers)
         self.since = since
+        self.workers = max(1, workers)
     }
 
     /// When `timeout` runs out (nil: no timeout, or not started).

@@ -19,16 +19,22 @@ public struct TraceBuilder {
 
     typealias Move = (thread: Int, choice: Int)
 
-    public func reports(for findings: [Finding]) -> [ViolationReport] { rebuild(findings).reports }
+    public func reports(for findings: [Finding]) -> [ViolationReport] { rebuild(findings).traced.map(\.report) }
 
-    /// The reports, and the most memory the rebuilding search used (bytes, estimated).
-    public func rebuild(_ findings: [Finding]) -> (reports: [ViolationReport], peakBytes: Int) {
+    /// The reports, each with the engine steps of its trace (path, livelock cycle, violating
+    /// step), which the reference semantics replays before anything is reported (empty for
+    /// a trace that could not be rebuilt within the limits); and the most memory the
+    /// rebuilding search used (bytes, estimated).
+    public func rebuild(_ findings: [Finding]) -> (traced: [(report: ViolationReport, moves: [(thread: Int, choice: Int)])], peakBytes: Int) {
         let found = searchPaths(to: Set(findings.map(\.stateFP)), maxDepth: findings.map(\.depth).max() ?? 0)
-        let reports = findings.map { f in
-            guard let path = found.paths[f.stateFP] ?? (found.stopped == nil ? [] : nil) else { return unrebuilt(f, found.stopped!) }
-            return f.cycle.isEmpty ? report(f, path: path) : report(f, path: path, cycle: cycleMoves(from: path, through: f.cycle))
+        let traced = findings.map { f -> (report: ViolationReport, moves: [(thread: Int, choice: Int)]) in
+            guard let path = found.paths[f.stateFP] ?? (found.stopped == nil ? [] : nil) else { return (unrebuilt(f, found.stopped!), []) }
+            let cycle = f.cycle.isEmpty ? [] : cycleMoves(from: path, through: f.cycle)
+            var moves = path + cycle
+            if f.thread >= 0 { moves.append((f.thread, f.choice)) }
+            return (f.cycle.isEmpty ? report(f, path: path) : report(f, path: path, cycle: cycle), moves)
         }
-        return (reports, found.peakBytes)
+        return (traced, found.peakBytes)
     }
 
     /// A violation the search found whose trace the rebuilding search did not reach within

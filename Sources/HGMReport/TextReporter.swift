@@ -62,6 +62,7 @@ public struct TextReporter {
             }
             out += "  help: \(v.help)\n"
         }
+        for e in r.internalErrors { out += paint(e, "31;1") + "\n" }
         if let e = r.expectation {
             let want: String
             switch e {

@@ -17,6 +17,8 @@ struct Check: ParsableCommand {
     @OptionGroup var z3: Z3Options
     @Flag(help: "Skip the Z3 obligations (explicit search only).")
     var noProve = false
+    @Flag(help: "Run the reference semantics instead of the engine: slow, every operation its own step, whole states; a second opinion on small scenarios (no traces; --max-states is its only limit).")
+    var reference = false
 
     func run() throws {
         let paths = specs.isEmpty ? [Check.defaultSpec] : specs
@@ -30,13 +32,14 @@ struct Check: ParsableCommand {
         let tty = isatty(2) != 0
         for spec in loadSpecs(paths, sources: sources, errors: &errors) {
             let progress = tty ? Progress() : nil
-            let r = Pipeline.run(spec, limits: limits.search, z3Timeout: z3.z3Timeout, noProve: noProve, observer: progress)
+            let r = Pipeline.run(spec, limits: limits.search, z3Timeout: z3.z3Timeout, noProve: noProve, observer: progress, reference: reference)
             progress?.done()
             switch r {
             case .success(let x): results.append(x)
             case .failure(let e): reportDiagnostics(e, sources: sources, errors: &errors)
             }
         }
+        errors += reportInternalErrors(results)
         try report.emit(Pipeline.render(results, errors: errors, options: report))
         let code = Pipeline.exitCode(results, errors: errors)
         if code != 0 { throw ExitCode(code) }

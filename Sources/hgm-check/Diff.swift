@@ -67,7 +67,7 @@ struct Diff: ParsableCommand {
             case .failure(let e): reportDiagnostics(e, sources: sources, errors: &errors)
             }
         }
-        guard errors.isEmpty else { throw ExitCode(Exit.usage) }
+        guard errors.isEmpty, reportInternalErrors(results).isEmpty else { throw ExitCode(Exit.usage) }
         let d = SchemeDiff.compare(base: results[0], head: results[1])
         switch report.format {
         case .text: try report.emit(TextReporter(color: report.color).renderDiff(d))

@@ -93,12 +93,14 @@ struct Gate: ParsableCommand {
             }
         }
         if !errors.isEmpty { throw ExitCode(Exit.usage) }
+        let internalErrors = reportInternalErrors(results)
         switch report.format {
         case .text:
             try report.emit(TextReporter(color: report.color).renderGate(results, skipped: skipped))
         default:
-            try report.emit(Pipeline.render(results, errors: [], options: report))
+            try report.emit(Pipeline.render(results, errors: internalErrors, options: report))
         }
+        if !internalErrors.isEmpty { throw ExitCode(Exit.usage) }
         if !results.allSatisfy(Gate.meets) { throw ExitCode(Exit.violated) }
     }
 

@@ -82,10 +82,10 @@ struct Limits: ParsableArguments {
         if let v = maxDepth, v < 0 { throw ValidationError("--max-depth must not be negative") }
         if let v = timeout, !(v > 0) || !v.isFinite { throw ValidationError("--timeout must be a positive, finite number of seconds (got \(v))") }
         if let v = maxMemory, v <= 0 { throw ValidationError("--max-memory must be a positive number of MiB") }
+        if workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
         if let v = maxMemory, v > Limits.maxMemoryMiB {
             throw ValidationError("--max-memory \(v) MiB is more bytes than a 64-bit count holds; at most \(Limits.maxMemoryMiB) MiB")
         }
-        if workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
     }
     /// The largest `--max-memory` whose byte count fits in an `Int` (8 EiB).
     static let maxMemoryMiB = Int.max >> 20

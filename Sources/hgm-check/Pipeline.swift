@@ -10,14 +10,15 @@ import HGMSpec
 enum Pipeline {
     /// Search (when the spec has threads) and obligations (unless `noProve`).
     static func run(_ spec: LoadedSpec, limits: SearchLimits, z3Timeout: UInt32, noProve: Bool,
-                    observer: SearchObserver? = nil) -> Result<CheckResult, DiagnosticError> {
+                    observer: SearchObserver? = nil, reference: Bool = false) -> Result<CheckResult, DiagnosticError> {
         if let e = nothingToCheck(spec) { return .failure(e) }
         var limits = limits
         limits.since = Date()           // --timeout covers compiling, the search, traces and Z3
         var result: CheckResult
         if Checker.hasScenario(spec) {
             switch Result(catching: { () throws(DiagnosticError) -> HGMModel.Model in try Compiler.compile(spec) }) {
-            case .success(let model): result = Checker.check(model, limits: limits, observer: observer)
+            case .success(let model):
+                result = reference ? Checker.checkReference(model, limits: limits) : Checker.check(model, limits: limits, observer: observer)
             case .failure(let e): return .failure(e)
             }
         } else {
