@@ -53,7 +53,13 @@ public struct BreadthFirstSearch {
         var out = explore(&graph)
         guard out.limit == nil else { return out }     // incomplete: no verdict on livelock
         let start = Date()
-        if let (x, cycle) = graph.findLivelock() {
+        let deadline = limits.timeout.map { DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, min($0 - out.stats.seconds, 1e9)) * 1e9) } ?? 0
+        let found = graph.findLivelock(deadline: max(deadline, 1))
+        if graph.analysisStopped {      // out of time: no verdict on livelock (never "none found")
+            out.limit = "timeout \(limits.timeout ?? 0) s reached (livelock analysis)"
+            return out
+        }
+        if let (x, cycle) = found {
             let fps = graph.fingerprints(of: cycle + [x])
             out.findings.append(Finding(id: Machine.id(.livelock), depth: graph.depth(of: x) + cycle.count, stateFP: fps[x]!,
                                         thread: -1, choice: 0, cycle: cycle.map { fps[$0]! }))

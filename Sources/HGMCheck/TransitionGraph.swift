@@ -1,3 +1,4 @@
+import Dispatch
 import HGMModel
 
 /// What the breadth-first search needs of its visited set. `FingerprintSet` (fingerprints
@@ -128,6 +129,8 @@ struct TransitionGraph: ~Copyable, VisitedStates {
     var lastInserted = 0
     let cutMask: UInt64
     var overflow: String? = nil
+    /// The livelock analysis passed its deadline: no verdict on livelock.
+    var analysisStopped = false
     /// What `findLivelock` allocates at most (reversed edges, then the component search), for the peak figure.
     private(set) var analysisBytes = 0
 
@@ -228,8 +231,18 @@ struct TransitionGraph: ~Copyable, VisitedStates {
     /// which no state that ends is reachable, and the shortest cycle through it within those
     /// states (state numbers, starting after the state and ending with it). Call after an
     /// exhaustive search.
-    mutating func findLivelock() -> (state: Int, cycle: [Int])? {
+    ///
+    /// `deadline` (uptime ns, 0: none) bounds the analysis: past it, `analysisStopped` is set
+    /// and nil returned, which the search reports as a limit, never as "no livelock".
+    mutating func findLivelock(deadline: UInt64 = 0) -> (state: Int, cycle: [Int])? {
         let n = count
+        var ticks = 0
+        func late() -> Bool {
+            ticks &+= 1
+            if deadline == 0 || ticks & 0xFFFF != 0 || DispatchTime.now().uptimeNanoseconds < deadline { return false }
+            analysisStopped = true
+            return true
+        }
         if n == 0 { return nil }
         closeRows(through: n)       // row[n] closes the last state's successors
         analysisBytes = (n + 63) / 8 * 2 + 4 * max(3 * n + 1 + succ.count, 6 * n)
@@ -253,6 +266,7 @@ struct TransitionGraph: ~Copyable, VisitedStates {
             for i in 0..<n where ends.contains(i) { canEnd.insert(i); queue.append(UInt32(i)) }
             var head = 0
             while head < queue.count {
+                if late() { return nil }
                 let w = Int(queue[head]); head += 1
                 for e in Int(rstart[w])..<Int(rstart[w + 1]) {
                     let v = Int(pred[e])
@@ -277,6 +291,7 @@ struct TransitionGraph: ~Copyable, VisitedStates {
             stack.append(UInt32(root)); onStack.insert(root)
             calls.append(UInt32(root)); calls.append(row[root])
             while calls.count > 0 {
+                if late() { return nil }
                 let v = Int(calls[calls.count - 2])
                 let e = Int(calls[calls.count - 1])
                 if e < Int(row[v + 1]) {
