@@ -474,20 +474,20 @@ final class TraceRebuildLimitTests: XCTestCase {
         XCTAssertEqual(findings.count, 1)
 
         let full = TraceBuilder(machine: machine).rebuild(findings)
-        XCTAssertEqual(full.reports.first?.trace.count, 18)
-        XCTAssertNil(full.reports.first?.traceMissing)
+        XCTAssertEqual(full.traced.map(\.report).first?.trace.count, 18)
+        XCTAssertNil(full.traced.map(\.report).first?.traceMissing)
         XCTAssertGreaterThan(full.peakBytes, 0)
 
         let small = TraceBuilder(machine: machine, limits: SearchLimits(maxMemoryBytes: 1 << 10)).rebuild(findings)
-        XCTAssertEqual(small.reports.count, findings.count)
-        let r = try XCTUnwrap(small.reports.first)
+        XCTAssertEqual(small.traced.map(\.report).count, findings.count)
+        let r = try XCTUnwrap(small.traced.map(\.report).first)
         XCTAssertEqual(r.invariant, "assertion")
         XCTAssertEqual(r.trace.count, 0)
         XCTAssertTrue(r.traceMissing?.contains("max-memory") == true, "\(r)")
         XCTAssertTrue(r.message.contains("could not be rebuilt"), r.message)
 
         let late = SearchLimits(timeout: 1, since: Date(timeIntervalSinceNow: -5))     // the run's time is already up
-        let timedOut = TraceBuilder(machine: machine, limits: late).rebuild(findings).reports
+        let timedOut = TraceBuilder(machine: machine, limits: late).rebuild(findings).traced.map(\.report)
         XCTAssertTrue(timedOut.first?.traceMissing?.contains("timeout") == true, "\(timedOut)")
     }
 
