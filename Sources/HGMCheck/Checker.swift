@@ -30,8 +30,9 @@ public enum Checker {
     }
 
     /// Discharges obligations with Z3 (one context per worker thread, per-query timeout).
-    public static func prove(_ obligations: [ArithmeticObligation], timeoutMs: UInt32 = 10_000, threads: Int = 2) -> [ObligationEntry] {
-        discharge(obligations, timeoutMs: timeoutMs, threads: threads).map(entry)
+    /// With a `deadline` (the run's `--timeout`), no obligation runs past it.
+    public static func prove(_ obligations: [ArithmeticObligation], timeoutMs: UInt32 = 10_000, threads: Int = 2, deadline: Date? = nil) -> [ObligationEntry] {
+        discharge(obligations, timeoutMs: timeoutMs, threads: threads, deadline: deadline).map(entry)
     }
 
     static func entry(_ o: ObligationOutcome) -> ObligationEntry {
@@ -56,11 +57,18 @@ public enum Checker {
     }
 
     /// Explores every interleaving of the model's scenario within the limits.
+    /// `limits.timeout` counts from `limits.since` (default: now) and covers the search and
+    /// trace rebuilding.
     public static func check(_ model: Model, limits: SearchLimits = SearchLimits(), observer: SearchObserver? = nil) -> CheckResult {
+        var limits = limits
+        if limits.since == nil { limits.since = Date() }
         let machine = Machine(model: model)
-        let outcome = BreadthFirstSearch(machine: machine, limits: limits, observer: observer).run()
-        let traced = TraceBuilder(machine: machine).tracedReports(for: outcome.findings)
+        var outcome = BreadthFirstSearch(machine: machine, limits: limits.forSearch(), observer: observer).run()
+        if let t = limits.timeout, outcome.limit?.hasPrefix("timeout ") == true { outcome.limit = "timeout \(t) s reached" }
+        let (traced, rebuildBytes) = TraceBuilder(machine: machine, limits: limits).rebuild(outcome.findings)
         let violations = traced.map(\.report)
+        outcome.stats.peakMemoryBytes = max(outcome.stats.peakMemoryBytes, rebuildBytes)
+        outcome.stats.processPeakRSSBytes = processPeakRSSBytes()
         let verdict: Verdict = !violations.isEmpty ? .violated : outcome.limit != nil ? .incomplete : .holds
         var r = CheckResult(spec: model.path, scenario: model.scenario, verdict: verdict, violations: violations,
                             stats: outcome.stats, limit: outcome.limit, expectation: model.expectation,

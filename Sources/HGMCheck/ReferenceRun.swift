@@ -9,6 +9,7 @@ extension Checker {
     /// an internal error (a sentence per trace).
     static func certify(_ model: Model, _ traced: [(report: ViolationReport, moves: [(thread: Int, choice: Int)])]) -> [String] {
         traced.compactMap { v, moves in
+            if v.traceMissing != nil { return nil }     // no trace rebuilt within the limits: nothing to replay
             let r = ReferenceChecker.replay(model, moves: moves, violation: v.invariant,
                                             cycleStart: v.cycleStart.map { $0 - 1 })
             if r.replayed { return nil }

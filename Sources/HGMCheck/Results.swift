@@ -1,3 +1,4 @@
+import Foundation
 import HGMModel
 import HGMSpec
 
@@ -29,6 +30,9 @@ public struct ViolationReport: Codable, Sendable {
     /// the cycle. This is the (1-based) step where the cycle starts; the steps from here to
     /// the end repeat forever. Nil for every other violation.
     public var cycleStart: Int? = nil
+    /// Set when the search found the violation but its trace could not be rebuilt within
+    /// the run's limits (`trace` is then empty): why. The violation stands.
+    public var traceMissing: String? = nil
 }
 
 public struct SearchStats: Codable, Sendable {
@@ -44,6 +48,13 @@ public struct SearchStats: Codable, Sendable {
     /// visited set includes the recorded transitions).
     public var visitedBytesPerState: Double
     public var stateBytes: Int
+}
+
+/// The whole process's peak resident set so far (getrusage), in bytes.
+public func processPeakRSSBytes() -> Int {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Int(usage.ru_maxrss) * 1024
 }
 
 /// One discharged Z3 obligation, as reported.
@@ -100,9 +111,24 @@ public struct SearchLimits: Sendable {
     /// Threads the search runs on (`ParallelBreadthFirstSearch` when more than 1; the
     /// livelock analysis always runs on one).
     public var workers: Int
-    public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil, workers: Int = 1) {
+    /// When the run these limits bound began; `timeout` counts from here, so that it covers
+    /// compiling, the search, trace rebuilding and Z3. Nil: from the start of the search.
+    public var since: Date?
+    public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil, since: Date? = nil, workers: Int = 1) {
         self.maxStates = maxStates; self.maxDepth = maxDepth; self.timeout = timeout; self.maxMemoryBytes = maxMemoryBytes
+        self.since = since
         self.workers = max(1, workers)
+    }
+
+    /// When `timeout` runs out (nil: no timeout, or not started).
+    public var deadline: Date? { timeout.flatMap { t in since.map { $0.addingTimeInterval(t) } } }
+
+    /// The limits of the search proper: the time left of the run's timeout (a search always
+    /// gets a positive limit; one started after the deadline stops at its first check).
+    func forSearch(now: Date = Date()) -> SearchLimits {
+        var l = self
+        if let d = deadline { l.timeout = max(d.timeIntervalSince(now), 1e-9) }
+        return l
     }
 }
 

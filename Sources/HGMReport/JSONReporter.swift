@@ -76,6 +76,8 @@ public struct JSONReporter {
     struct DiffSide: Encodable {
         var spec: String
         var verdict: String
+        /// The limit that stopped this side's search, when one did.
+        var limit: String?
         var distinctStates: Int
         var transitions: Int
         var seconds: Double
@@ -85,14 +87,16 @@ public struct JSONReporter {
         var head: DiffSide
         var entries: [DiffEntry]
         var regressions: Int
+        /// Entries that could not be compared (a side incomplete, Z3 unknown, or checked on one side only).
+        var undecided: Int
     }
 
     /// A locking-scheme comparison.
     public func renderDiff(_ d: DiffResult) -> String {
         func side(_ r: CheckResult) -> DiffSide {
-            DiffSide(spec: r.spec, verdict: r.verdict.rawValue, distinctStates: r.stats.distinctStates, transitions: r.stats.transitions, seconds: r.stats.seconds)
+            DiffSide(spec: r.spec, verdict: r.verdict.rawValue, limit: r.limit, distinctStates: r.stats.distinctStates, transitions: r.stats.transitions, seconds: r.stats.seconds)
         }
-        let obj = object(DiffReport(base: side(d.base), head: side(d.head), entries: d.entries, regressions: d.regressions.count))
+        let obj = object(DiffReport(base: side(d.base), head: side(d.head), entries: d.entries, regressions: d.regressions.count, undecided: d.undecided.count))
         let data = try! JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self) + "\n"
     }

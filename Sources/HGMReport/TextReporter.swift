@@ -49,7 +49,7 @@ public struct TextReporter {
         for v in r.violations {
             out += paint("VIOLATION", "31;1") + " \(v.invariant)  (\(r.spec))\(title)\n"
             out += "  \(v.message)\n"
-            out += "  " + ReportSupport.traceSummary(v) + "\n"
+            if v.traceMissing == nil { out += "  " + ReportSupport.traceSummary(v) + "\n" }
             let wThread = max(6, v.trace.map(\.thread.count).max() ?? 0)
             let wProc = max(9, v.trace.map(\.procedure.count).max() ?? 0)
             let wLoc = v.trace.map { shortPath($0.location).count }.max() ?? 0
@@ -158,7 +158,18 @@ public struct TextReporter {
             }
         }
         let regs = d.regressions
-        out += regs.isEmpty ? "  no regressions: HEAD breaks nothing BASE satisfied\n" : "  \(regs.count) regression(s); HEAD's counterexamples follow\n"
+        for (side, limit) in d.incompleteSides { out += "  " + paint("INCOMPLETE", "33;1") + " \(side): \(limit); what it did not find is undecided\n" }
+        let undecided = d.undecided
+        if !undecided.isEmpty {
+            let inv = undecided.filter { $0.kind == "invariant" }.map(\.name), obl = undecided.filter { $0.kind == "obligation" }.map(\.name)
+            var parts: [String] = []
+            if !inv.isEmpty { parts.append("invariant\(inv.count == 1 ? "" : "s") " + inv.joined(separator: ", ")) }
+            if !obl.isEmpty { parts.append("obligation\(obl.count == 1 ? "" : "s") " + obl.joined(separator: ", ")) }
+            out += "  could not compare: " + parts.joined(separator: "; ") + "\n"
+        }
+        if !regs.isEmpty { out += "  \(regs.count) regression(s); HEAD's counterexamples follow\n" }
+        else if undecided.isEmpty { out += "  no regressions: HEAD breaks nothing BASE satisfied\n" }
+        else { out += "  " + paint("INCOMPLETE", "33;1") + ": no regression found, but \(undecided.count) item(s) could not be compared: nothing is known about them\n" }
         for e in regs {
             guard let v = e.counterexample else { continue }
             var one = d.head

@@ -1,4 +1,6 @@
 internal import CZ3
+import Dispatch
+import Foundation
 
 /// The answer of `SMTSolver.check`.
 public enum SMTCheckResult {
@@ -8,31 +10,6 @@ public enum SMTCheckResult {
     case unsat
     /// Z3 gave up; `reason` is `Z3_solver_get_reason_unknown` (e.g. "timeout", "canceled").
     case unknown(reason: String)
-}
-
-/// Owner of one `Z3_params` (inc/dec ref); internal to the façade.
-final class SMTParams {
-    let context: SMTContext
-    let handle: OpaquePointer
-
-    init(context: SMTContext) throws {
-        guard let p = Z3_mk_params(context.z3) else {
-            try context.checkError("Z3_mk_params")
-            throw SMTError.nullResult(operation: "Z3_mk_params")
-        }
-        self.context = context
-        self.handle = p
-        Z3_params_inc_ref(context.z3, p)
-        try context.checkError("Z3_mk_params")
-    }
-
-    deinit { Z3_params_dec_ref(context.z3, handle) }
-
-    func set(_ key: String, _ value: UInt32) throws {
-        let sym = try context.symbol(key, "Z3_params_set_uint")
-        Z3_params_set_uint(context.z3, handle, sym, value)
-        try context.checkError("Z3_params_set_uint(\(key))")
-    }
 }
 
 /// Owner of one `Z3_solver` (inc_ref in init, dec_ref in deinit; keeps its context alive).
@@ -84,16 +61,21 @@ public final class SMTSolver {
         try context.checkError("Z3_solver_pop")
     }
 
-    /// Checks the assertions. `timeoutMs` sets the solver parameter "timeout" (nil: none);
-    /// a timeout gives `.unknown(reason:)`, never `.unsat`. After any `.unknown`, discard the
-    /// context (see `SMTContext`).
+    /// Checks the assertions. With `timeoutMs`, a watchdog interrupts Z3 (`Z3_interrupt`)
+    /// when the time is up and the answer is `.unknown(reason: "timeout")`, never `.unsat`.
+    /// After any `.unknown`, discard the context (see `SMTContext`).
+    ///
+    /// Z3's own "timeout" parameter is not used: in Z3 4.8.12 its timer thread pool can
+    /// deadlock when a timer expires while a tactic's nested timer is live (Z3 PR #5371), and
+    /// the check then never returns, interrupt or not. A non-linear integer claim does that
+    /// within seconds.
     public func check(timeoutMs: UInt32? = nil) throws -> SMTCheckResult {
-        let params = try SMTParams(context: context)
-        try params.set("timeout", timeoutMs ?? UInt32.max)
-        withExtendedLifetime(params) { Z3_solver_set_params(context.z3, handle, params.handle) }
-        try context.checkError("Z3_solver_set_params")
-
+        let watchdog = timeoutMs.map { SMTWatchdog(context: context.z3, milliseconds: $0) }
         let answer = Z3_solver_check(context.z3, handle)
+        let interrupted = watchdog?.disarm() ?? false
+        // After an interrupt the context is not used again (not even for a model): only an
+        // unsat that Z3 had already reached stands.
+        if interrupted && answer != Z3_L_FALSE { return .unknown(reason: "timeout") }
         try context.checkError("Z3_solver_check")
         switch answer {
         case Z3_L_FALSE:
@@ -108,6 +90,39 @@ public final class SMTSolver {
             try context.checkError("Z3_solver_get_reason_unknown")
             return .unknown(reason: reason ?? "unknown")
         }
+    }
+}
+
+/// Interrupts one check of a context when its time is up, unless disarmed first, and again
+/// every 50 ms until disarmed: an interrupt that lands before `Z3_solver_check` has started
+/// is lost (the check starts afresh), so one is not enough. The lock makes `Z3_interrupt` run
+/// only while the check is under way (the context alive), never after `disarm`.
+final class SMTWatchdog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var armed = true
+    private var fired = false
+    private let z3: OpaquePointer
+    private let timer: DispatchSourceTimer
+
+    init(context z3: OpaquePointer, milliseconds: UInt32) {
+        self.z3 = z3
+        timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.setEventHandler { [self] in      // released when the timer is cancelled
+            lock.withLock {
+                guard armed else { return }
+                fired = true
+                Z3_interrupt(self.z3)
+            }
+        }
+        timer.schedule(deadline: .now() + .milliseconds(Int(milliseconds)), repeating: .milliseconds(50))
+        timer.resume()
+    }
+
+    /// Stops the watchdog; true if it had interrupted the check.
+    func disarm() -> Bool {
+        let f = lock.withLock { armed = false; return fired }
+        timer.cancel()
+        return f
     }
 }
 

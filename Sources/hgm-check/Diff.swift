@@ -9,9 +9,13 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare two locking schemes of one scenario (BASE and HEAD), invariant by invariant and obligation by obligation.",
         discussion: """
-            HEAD is a spec of the same scenario (same threads, geometry and world), or an \
-            override file: a spec without threads whose procedures replace BASE's. Exit 1 when \
-            HEAD newly violates something BASE satisfied, 0 otherwise, 2 on bad input.
+            HEAD is a spec of the same scenario (same threads with the same procedures and \
+            arguments, geometry, world and lock order; every difference is listed and the diff \
+            refused), or an override file: a spec without threads whose procedures replace \
+            BASE's. Exit 1 when HEAD newly violates something BASE satisfied; 3 when nothing \
+            regressed but something could not be compared (a limit stopped a side, Z3 said \
+            unknown, or one side does not check it); 0 when every invariant and obligation was \
+            compared; 2 on bad input.
             """)
 
     @Argument(help: "The baseline spec.")
@@ -31,19 +35,30 @@ struct Diff: ParsableCommand {
         guard errors.isEmpty, loaded.count == 2 else { throw ExitCode(Exit.usage) }
         let b = loaded[0]
         var h = loaded[1]
+        let top = { (f: String) in SourceLocation(file: f, line: 1, column: 1) }
         guard Checker.hasScenario(b) else {
-            FileHandle.standardError.write(Data("error: BASE '\(base)' has no threads: diff compares scenarios\n".utf8))
+            reportDiagnostics(DiagnosticError([Diagnostic(top(base), "BASE has no threads: diff compares two locking schemes of one scenario",
+                hint: "BASE is a spec with threads; HEAD is the same scenario changed, or an override file of procedures")]), sources: sources, errors: &errors)
             throw ExitCode(Exit.usage)
         }
         if !Checker.hasScenario(h) {
             if h.main.procs.isEmpty {
-                FileHandle.standardError.write(Data("error: HEAD '\(head)' has neither threads nor procedures to override\n".utf8))
+                reportDiagnostics(DiagnosticError([Diagnostic(top(head), "HEAD has neither threads nor procedures to override",
+                    hint: "HEAD is the changed spec of BASE's scenario, or an override file: `override proc NAME(...) { ... }`")]), sources: sources, errors: &errors)
                 throw ExitCode(Exit.usage)
             }
+            let diffs = SchemeDiff.environmentDifferences(b, h, onlyWhatHeadDeclares: true)
+            if !diffs.isEmpty {
+                refuse("HEAD '\(head)' is an override file (no threads), but it changes BASE's scenario", diffs,
+                       hint: "an override file replaces procedures only; the scenario (geometry, world, lock order) is BASE's")
+            }
             h = SchemeDiff.applyOverrides(base: b, overrides: h)
-        } else if let why = SchemeDiff.sameScenario(b, h) {
-            FileHandle.standardError.write(Data("error: '\(base)' and '\(head)' are different scenarios: \(why)\n  hint: diff compares two locking schemes of one scenario\n".utf8))
-            throw ExitCode(Exit.usage)
+        } else {
+            let diffs = SchemeDiff.scenarioDifferences(b, h)
+            if !diffs.isEmpty {
+                refuse("'\(base)' and '\(head)' are different scenarios", diffs,
+                       hint: "diff compares two locking schemes of one scenario: the same threads (procedures and arguments), geometry, world and lock order; procedures, check, invariant and expect lines may differ")
+            }
         }
         var results: [CheckResult] = []
         for spec in [b, h] {
@@ -60,5 +75,15 @@ struct Diff: ParsableCommand {
         case .junit, .sarif: try report.emit(Pipeline.render([d.head], errors: [], options: report))
         }
         if !d.regressions.isEmpty { throw ExitCode(Exit.violated) }
+        if !d.undecided.isEmpty { throw ExitCode(Exit.incomplete) }
+    }
+
+    /// Refuses the diff: every difference listed on stderr, exit 2.
+    func refuse(_ what: String, _ differences: [String], hint: String) -> Never {
+        var text = "error: \(what):\n"
+        for d in differences { text += "  - \(d)\n" }
+        text += "  hint: \(hint)\n"
+        FileHandle.standardError.write(Data(text.utf8))
+        Foundation.exit(Exit.usage)
     }
 }

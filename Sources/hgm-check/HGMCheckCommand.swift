@@ -70,7 +70,7 @@ struct Limits: ParsableArguments {
     var maxStates: Int?
     @Option(help: "Stop exploring below this depth (verdict: incomplete).")
     var maxDepth: Int?
-    @Option(help: "Stop after this many seconds (verdict: incomplete).")
+    @Option(help: "Stop each spec's run (compile, search, traces, Z3) after this many seconds (verdict: incomplete).")
     var timeout: Double?
     @Option(help: "Stop when the search uses this many MiB (verdict: incomplete).")
     var maxMemory: Int?
@@ -80,10 +80,15 @@ struct Limits: ParsableArguments {
     func validate() throws {
         if let v = maxStates, v <= 0 { throw ValidationError("--max-states must be positive") }
         if let v = maxDepth, v < 0 { throw ValidationError("--max-depth must not be negative") }
-        if let v = timeout, !(v > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let v = timeout, !(v > 0) || !v.isFinite { throw ValidationError("--timeout must be a positive, finite number of seconds (got \(v))") }
         if let v = maxMemory, v <= 0 { throw ValidationError("--max-memory must be a positive number of MiB") }
         if workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
+        if let v = maxMemory, v > Limits.maxMemoryMiB {
+            throw ValidationError("--max-memory \(v) MiB is more bytes than a 64-bit count holds; at most \(Limits.maxMemoryMiB) MiB")
+        }
     }
+    /// The largest `--max-memory` whose byte count fits in an `Int` (8 EiB).
+    static let maxMemoryMiB = Int.max >> 20
     var search: SearchLimits {
         SearchLimits(maxStates: maxStates, maxDepth: maxDepth, timeout: timeout, maxMemoryBytes: maxMemory.map { $0 << 20 }, workers: workers)
     }

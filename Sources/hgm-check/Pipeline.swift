@@ -11,6 +11,9 @@ enum Pipeline {
     /// Search (when the spec has threads) and obligations (unless `noProve`).
     static func run(_ spec: LoadedSpec, limits: SearchLimits, z3Timeout: UInt32, noProve: Bool,
                     observer: SearchObserver? = nil, reference: Bool = false) -> Result<CheckResult, DiagnosticError> {
+        if let e = nothingToCheck(spec) { return .failure(e) }
+        var limits = limits
+        limits.since = Date()           // --timeout covers compiling, the search, traces and Z3
         var result: CheckResult
         if Checker.hasScenario(spec) {
             switch Result(catching: { () throws(DiagnosticError) -> HGMModel.Model in try Compiler.compile(spec) }) {
@@ -23,11 +26,22 @@ enum Pipeline {
         }
         if !noProve {
             switch Result(catching: { () throws(DiagnosticError) -> [ArithmeticObligation] in try Checker.obligations(spec) }) {
-            case .success(let obs): result.obligations = Checker.prove(obs, timeoutMs: z3Timeout)
+            case .success(let obs): result.obligations = Checker.prove(obs, timeoutMs: z3Timeout, deadline: limits.deadline)
             case .failure(let e): return .failure(e)
             }
         }
+        if result.searched { result.stats.processPeakRSSBytes = processPeakRSSBytes() }     // after everything, Z3 included
         return .success(result)
+    }
+
+    /// A spec with neither threads nor prove blocks (its own or imported) has nothing to
+    /// check: an input error at its first line, never an empty *holds*. (`gate` skips such
+    /// files as libraries before it gets here.)
+    static func nothingToCheck(_ spec: LoadedSpec) -> DiagnosticError? {
+        if Checker.hasScenario(spec) || !spec.proves.isEmpty { return nil }
+        let what = spec.main.procs.isEmpty && spec.world == nil && spec.geometry == nil ? "the spec is empty" : "the spec has no threads and no prove blocks"
+        return DiagnosticError([Diagnostic(SourceLocation(file: spec.main.path, line: 1, column: 1), "nothing to check: \(what)",
+            hint: "add `thread NAME = PROC(args)` lines (a scenario to explore) or `prove` blocks (Z3 obligations); a library of procedures is imported by specs, not checked")])
     }
 
     /// Renders check-style results in any format.

@@ -38,6 +38,7 @@ struct Prove: ParsableCommand {
         var results: [CheckResult] = []
         let started = Date()
         for spec in loadSpecs(paths, sources: sources, errors: &errors) {
+            if let e = Pipeline.nothingToCheck(spec) { reportDiagnostics(e, sources: sources, errors: &errors); continue }
             switch Result(catching: { () throws(DiagnosticError) -> [ArithmeticObligation] in try Checker.obligations(spec, generated: !onlyBlocks) }) {
             case .success(let obs):
                 var r = Checker.obligationsOnlyResult(spec)

@@ -24,7 +24,7 @@ func binary() -> URL {
 }
 
 @discardableResult
-func hgmCheck(_ args: [String], cwd: URL = packageRoot, env: [String: String] = [:]) throws -> Run {
+func hgmCheck(_ args: [String], cwd: URL = packageRoot, env: [String: String] = [:], killAfter: Double? = nil) throws -> Run {
     let p = Process()
     p.executableURL = binary()
     p.arguments = args
@@ -36,6 +36,11 @@ func hgmCheck(_ args: [String], cwd: URL = packageRoot, env: [String: String] = 
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    let killer = DispatchWorkItem { [pid = p.processIdentifier] in kill(pid, SIGKILL) }
+    if let killAfter {      // a run that must end on its own: killed (status 9) if it does not
+        DispatchQueue.global().asyncAfter(deadline: .now() + killAfter, execute: killer)
+    }
+    defer { killer.cancel() }
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let r = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
@@ -206,6 +211,58 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try hgmCheck(["check", "Specs"]).status, 2)
     }
 
+    /// Issue 9 §1 item 15: a limit that overflows or means nothing is refused (exit 2), never
+    /// turned into "-1 MiB" or a limit that stops everything at once.
+    func testLimitValuesAreValidated() throws {
+        let spec = "Specs/invariants/ptl-held.hgm"
+        let huge = try hgmCheck(["check", "--no-prove", "--max-memory", "9223372036854775807", spec])
+        XCTAssertEqual(huge.status, 2, huge.stdout)
+        XCTAssertTrue(huge.stderr.contains("--max-memory 9223372036854775807 MiB is more bytes than a 64-bit count holds"), huge.stderr)
+        XCTAssertFalse(huge.stdout.contains("-1 MiB"))
+        for bad in [["--max-memory", "0"], ["--max-states", "0"], ["--max-states=-3"], ["--max-depth=-1"], ["--timeout", "nan"],
+                    ["--timeout", "inf"], ["--timeout", "0"], ["--timeout=-2"], ["--z3-timeout", "0"], ["--z3-timeout=-5"],
+                    ["--max-states", "99999999999999999999999"]] {
+            let r = try hgmCheck(["check", "--no-prove"] + bad + [spec])
+            XCTAssertEqual(r.status, 2, "\(bad): \(r.stdout)")
+            XCTAssertTrue(r.stderr.contains("Error:"), "\(bad): \(r.stderr)")
+        }
+        // The largest accepted value is a real limit, not a negative one.
+        let max = try hgmCheck(["check", "--no-prove", "--max-memory", "8796093022207", "Specs/rfc-v2-baseline.hgm", "--max-states", "3000"])
+        XCTAssertFalse(max.stdout.contains("max-memory"), max.stdout)
+        XCTAssertTrue(max.stdout.contains("max-states 3000 reached"), max.stdout)
+        XCTAssertEqual(max.status, 3)
+    }
+
+    /// Issue 9 §1 item 13: a spec with neither threads nor prove blocks (an empty file, a
+    /// geometry, a world) is an input error for check and prove, not an empty HOLDS; gate
+    /// still skips such files as libraries.
+    func testSpecWithNothingToCheckIsAnInputError() throws {
+        let dir = try tempDir()
+        let files = ["empty.hgm": "", "geometry.hgm": "geometry x86_64 { hstate = 2M }\n",
+                     "world.hgm": "// a world\ngeometry x86_64 { hstate = 2M; fanout = 2 }\nworld { file hugepages = 1; vma V0 shared hgm }\n"]
+        for (name, text) in files {
+            let f = dir.appendingPathComponent(name)
+            try text.write(to: f, atomically: true, encoding: .utf8)
+            for args in [["check"], ["check", "--no-prove"], ["prove"], ["check", "--format", "json"]] {
+                let r = try hgmCheck(args + [f.path])
+                XCTAssertEqual(r.status, 2, "\(args) \(name): \(r.stdout)")
+                XCTAssertTrue(r.stderr.contains("\(name):1:1: error: nothing to check"), "\(args) \(name): \(r.stderr)")
+                XCTAssertTrue(r.stderr.contains("hint: add `thread"), r.stderr)
+                XCTAssertFalse(r.stdout.contains("HOLDS"), r.stdout)
+            }
+        }
+        let d = try hgmCheck(["diff", dir.appendingPathComponent("world.hgm").path, "Specs/rfc-v2-baseline.hgm"])
+        XCTAssertEqual(d.status, 2)
+        XCTAssertTrue(d.stderr.contains("world.hgm:1:1: error: BASE has no threads"), d.stderr)
+        // The gate skips the library and gates the spec beside it.
+        let g = try tempDir()
+        try "geometry x86_64 { hstate = 2M }\n".write(to: g.appendingPathComponent("lib.hgm"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Specs/geometries/x86_64-2M.hgm"), to: g.appendingPathComponent("x.hgm"))
+        let r = try hgmCheck(["gate", "--no-prove", g.path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("1 library skipped"), r.stdout)
+    }
+
     func testDefaultSpecMissingOutsideTheRepository() throws {
         let r = try hgmCheck(["check"], cwd: FileManager.default.temporaryDirectory)
         XCTAssertEqual(r.status, 2)
@@ -296,6 +353,48 @@ final class ProveCommandTests: XCTestCase {
         let obs = try XCTUnwrap(r.json?["obligations"] as? [[String: Any]])
         XCTAssertNotEqual(obs.first?["result"] as? String, "proved")
         if obs.first?["result"] as? String == "unknown" { XCTAssertEqual(r.status, 3) }
+    }
+
+    /// Issue 9 §1 item 10: `--z3-timeout` bounds a non-linear integer claim (it ran past 60 s).
+    func testZ3TimeoutBoundsANonLinearClaim() throws {
+        let f = try tempDir().appendingPathComponent("cubes.hgm")
+        try """
+            geometry x86_64 { hstate = 2M }
+            prove cubes(x: int, y: int, z: int) {
+                claim x*x*x + y*y*y + z*z*z != 33
+            }
+            """.write(to: f, atomically: true, encoding: .utf8)
+        let start = Date()
+        let r = try hgmCheck(["prove", "--only-blocks", "--z3-timeout", "1000", "--format", "json", f.path], killAfter: 30)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10)
+        XCTAssertEqual(r.status, 3, r.stdout + r.stderr)
+        let o = try XCTUnwrap((r.json?["obligations"] as? [[String: Any]])?.first)
+        XCTAssertEqual(o["result"] as? String, "unknown")
+        XCTAssertEqual(o["reason"] as? String, "Z3: timeout")
+    }
+
+    /// Issue 9 §1 item 10: `--timeout` covers the whole run, Z3 included: the obligations get
+    /// at most the time left, however long `--z3-timeout` is.
+    func testRunTimeoutCoversZ3() throws {
+        let f = try tempDir().appendingPathComponent("scenario-and-cubes.hgm")
+        try """
+            import "\(packageRoot.path)/Specs/lib/rfc-v2.hgm"
+            import "\(packageRoot.path)/Specs/lib/small-world.hgm"
+            thread A = uffd_continue(V0, V0.start, PAGE)
+            expect pass
+            prove cubes(x: int, y: int, z: int) {
+                claim x*x*x + y*y*y + z*z*z != 33
+            }
+            """.write(to: f, atomically: true, encoding: .utf8)
+        let start = Date()
+        let r = try hgmCheck(["check", "--timeout", "2", "--z3-timeout", "600000", "--format", "json", f.path], killAfter: 60)
+        let took = Date().timeIntervalSince(start)
+        XCTAssertLessThan(took, 10, "--timeout 2 took \(took) s")
+        XCTAssertEqual(r.status, 3, r.stdout + r.stderr)
+        XCTAssertEqual(r.json?["verdict"] as? String, "holds")
+        let cubes = try XCTUnwrap((r.json?["obligations"] as? [[String: Any]])?.first { $0["name"] as? String == "prove.cubes" })
+        XCTAssertEqual(cubes["result"] as? String, "unknown")
+        XCTAssertTrue((cubes["reason"] as? String ?? "").contains("timeout"), "\(cubes)")
     }
 
     func testProveBlockErrorsHaveLocations() throws {
@@ -403,6 +502,97 @@ final class GateAndDiffTests: XCTestCase {
         let r = try hgmCheck(["diff", "Specs/scenarios/truncate-fault.hgm", "Specs/scenarios/collapse-continue-2m.hgm"])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("different scenarios"), r.stderr)
+    }
+
+    /// Issue 9 §1 item 5: under a limit, diff says incomplete (exit 3), names the side that
+    /// stopped and the invariants it could not compare; never "no regressions".
+    func testDiffUnderALimitIsIncomplete() throws {
+        let args = ["diff", "--no-prove", "--max-states", "50", "Specs/scenarios/collapse-continue-2m.hgm", "Specs/changes/continue-without-fault-mutex.hgm"]
+        let t = try hgmCheck(args)
+        XCTAssertEqual(t.status, 3, t.stdout + t.stderr)
+        XCTAssertFalse(t.stdout.contains("no regressions"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("INCOMPLETE BASE: max-states 50 reached"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("INCOMPLETE HEAD: max-states 50 reached"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("could not compare: invariants alignment, assertion, deadlock"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("undecided (incomplete -> incomplete)  invariant use-after-free"), t.stdout)
+        let j = try hgmCheck(args + ["--format", "json"])
+        XCTAssertEqual(j.status, 3)
+        let json = try XCTUnwrap(j.json)
+        XCTAssertEqual(json["regressions"] as? Int, 0)
+        XCTAssertGreaterThan(json["undecided"] as? Int ?? 0, 10)
+        XCTAssertEqual((json["base"] as? [String: Any])?["limit"] as? String, "max-states 50 reached")
+        // The same diff without the limit is decided.
+        XCTAssertEqual(try hgmCheck(Array(args[0...1]) + Array(args[4...])).status, 0)
+    }
+
+    /// Issue 9 §1 item 5: BASE and HEAD must be the same scenario in full; each difference is
+    /// listed and the diff refused (exit 2). Procedures, check, expect and scenario lines may differ.
+    func testDiffRefusesAnyScenarioDifferenceAndListsIt() throws {
+        let dir = try tempDir()
+        let base = """
+            import "\(packageRoot.path)/Specs/lib/rfc-v2.hgm"
+            scenario "diff base"
+            geometry x86_64 { hstate = 2M; fanout = 2 }
+            world {
+                file hugepages = 1, cached = all, i_size = 1
+                free_pages = 1
+                var flag = 0
+                vma V0 shared hgm uffd_minor exact_address
+                mutex fault_mutex[buckets = 1]
+                page 0 not_migratable
+            }
+            thread A = uffd_continue(V0, V0.start, PAGE)
+            thread B = uffd_continue(V0, V0.start + PAGE, PAGE)
+            check all
+            expect pass
+            """
+        let basePath = dir.appendingPathComponent("base.hgm")
+        try base.write(to: basePath, atomically: true, encoding: .utf8)
+        let refused: [(String, String, String)] = [
+            ("hstate = 2M; fanout = 2", "hstate = 1G; fanout = 2", "geometry: BASE `geometry x86_64 { fanout = 2; hstate = 2M }`, HEAD `geometry x86_64 { fanout = 2; hstate = 1G }`"),
+            ("hstate = 2M; fanout = 2", "hstate = 2M; fanout = 4", "geometry:"),
+            ("vma V0 shared hgm uffd_minor exact_address", "vma V0 shared hgm exact_address", "world vma V0: BASE `vma V0 exact_address hgm shared uffd_minor`, HEAD `vma V0 exact_address hgm shared`"),
+            ("cached = all", "cached = none", "world file:"),
+            ("free_pages = 1", "free_pages = 0", "world free_pages: BASE `free_pages = 1`, HEAD `free_pages = 0`"),
+            ("var flag = 0", "var flag = 1", "world var: BASE `var flag = 0`, HEAD `var flag = 1`"),
+            ("page 0 not_migratable", "page 0 hwpoison", "world page"),
+            ("buckets = 1", "buckets = 2", "world mutex fault_mutex"),
+            ("    page 0 not_migratable\n", "", "only in BASE"),
+            ("V0.start + PAGE, PAGE)", "V0.start, PAGE)", "thread 2: BASE `thread B = uffd_continue(V0, (V0.start + PAGE), PAGE)`, HEAD `thread B = uffd_continue(V0, V0.start, PAGE)`"),
+            ("thread B =", "thread C =", "thread 2:"),
+            ("check all", "lock_order { fault_mutex -> vma_lock }\ncheck all", "lock_order: BASE `mmap_lock -> fault_mutex"),
+        ]
+        for (i, (from, to, listed)) in refused.enumerated() {
+            let head = dir.appendingPathComponent("head\(i).hgm")
+            XCTAssertTrue(base.contains(from), from)
+            try base.replacingOccurrences(of: from, with: to).write(to: head, atomically: true, encoding: .utf8)
+            let r = try hgmCheck(["diff", "--no-prove", basePath.path, head.path])
+            XCTAssertEqual(r.status, 2, "\(to): \(r.stdout)")
+            XCTAssertTrue(r.stderr.contains("are different scenarios"), r.stderr)
+            XCTAssertTrue(r.stderr.contains(listed), "\(to): \(r.stderr)")
+        }
+        // Not scenario differences: attribute order, the title, check and expect lines. A
+        // check line that drops invariants leaves them uncompared: exit 3, not "no regressions".
+        let same = base.replacingOccurrences(of: "shared hgm uffd_minor exact_address", with: "hgm exact_address shared uffd_minor")
+            .replacingOccurrences(of: "diff base", with: "another title")
+        try same.write(to: dir.appendingPathComponent("same.hgm"), atomically: true, encoding: .utf8)
+        let ok = try hgmCheck(["diff", "--no-prove", basePath.path, dir.appendingPathComponent("same.hgm").path])
+        XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
+        try same.replacingOccurrences(of: "check all", with: "check deadlock").replacingOccurrences(of: "expect pass", with: "expect violation deadlock")
+            .write(to: dir.appendingPathComponent("fewer.hgm"), atomically: true, encoding: .utf8)
+        let fewer = try hgmCheck(["diff", "--no-prove", basePath.path, dir.appendingPathComponent("fewer.hgm").path])
+        XCTAssertEqual(fewer.status, 3, fewer.stdout + fewer.stderr)
+        XCTAssertTrue(fewer.stdout.contains("undecided (holds -> not checked)  invariant mapcount"), fewer.stdout)
+        // An override file may not bring a world of its own.
+        try """
+            import "\(packageRoot.path)/Specs/lib/rfc-v2.hgm"
+            world { file hugepages = 2, cached = all, i_size = 2; vma V0 shared hgm }
+            override proc madv_collapse(vma, start, end) { return 0 }
+            """.write(to: dir.appendingPathComponent("override.hgm"), atomically: true, encoding: .utf8)
+        let o = try hgmCheck(["diff", "--no-prove", basePath.path, dir.appendingPathComponent("override.hgm").path])
+        XCTAssertEqual(o.status, 2, o.stdout)
+        XCTAssertTrue(o.stderr.contains("is an override file (no threads), but it changes BASE's scenario"), o.stderr)
+        XCTAssertTrue(o.stderr.contains("world file:"), o.stderr)
     }
 
     func testReportsAreDeterministicApartFromTiming() throws {

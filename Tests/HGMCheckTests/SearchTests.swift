@@ -449,3 +449,62 @@ func specsPath(_ rel: String) -> String {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Specs").appendingPathComponent(rel).path
 }
+
+/// Issue 9 §1 item 12: rebuilding a trace (a second search keeping whole states) is bounded
+/// by the run's memory limit and time left; a violation whose trace it cannot reach is still
+/// reported, never dropped, and the verdict stays *violated*.
+final class TraceRebuildLimitTests: XCTestCase {
+    /// The assertion breaks 18 steps deep, after a few thousand states of other threads' work.
+    static let deep = varHeader + """
+        proc spin(v) { store(v, 1); store(v, 2); store(v, 3); store(v, 4); store(v, 5); store(v, 6); store(v, 7); store(v, 8); return 0 }
+        proc setter() { spin(fb); store(n, 1); return 0 }
+        proc checker() { spin(fa); x = load(n); assert x == 0; return 0 }
+        thread A = checker()
+        thread B = setter()
+        thread C = spin(go)
+        thread D = spin(up)
+        check assertion
+        expect violation assertion
+        """
+
+    func testRebuildingStopsAtTheLimitsAndKeepsTheViolation() throws {
+        let m = try model(TraceRebuildLimitTests.deep)
+        let machine = Machine(model: m)
+        let findings = BreadthFirstSearch(machine: machine, limits: SearchLimits()).run().findings
+        XCTAssertEqual(findings.count, 1)
+
+        let full = TraceBuilder(machine: machine).rebuild(findings)
+        XCTAssertEqual(full.reports.first?.trace.count, 18)
+        XCTAssertNil(full.reports.first?.traceMissing)
+        XCTAssertGreaterThan(full.peakBytes, 0)
+
+        let small = TraceBuilder(machine: machine, limits: SearchLimits(maxMemoryBytes: 1 << 10)).rebuild(findings)
+        XCTAssertEqual(small.reports.count, findings.count)
+        let r = try XCTUnwrap(small.reports.first)
+        XCTAssertEqual(r.invariant, "assertion")
+        XCTAssertEqual(r.trace.count, 0)
+        XCTAssertTrue(r.traceMissing?.contains("max-memory") == true, "\(r)")
+        XCTAssertTrue(r.message.contains("could not be rebuilt"), r.message)
+
+        let late = SearchLimits(timeout: 1, since: Date(timeIntervalSinceNow: -5))     // the run's time is already up
+        let timedOut = TraceBuilder(machine: machine, limits: late).rebuild(findings).reports
+        XCTAssertTrue(timedOut.first?.traceMissing?.contains("timeout") == true, "\(timedOut)")
+    }
+
+    /// Through the checker: a scenario of 1584 states (under the 2048 between the search's
+    /// own limit checks, so the search finishes) whose trace rebuilding exceeds a 1 KiB
+    /// memory limit. The verdict is not weakened to holds by the missing trace.
+    func testCheckerKeepsTheVerdictWithoutTrace() throws {
+        let text = TraceRebuildLimitTests.deep.replacingOccurrences(of: "store(v, 8);", with: "store(v, 8); store(v, 9); store(v, 10);")
+            .replacingOccurrences(of: "thread D = spin(up)\n", with: "")
+        let m = try model(text)
+        let r = Checker.check(m, limits: SearchLimits(maxMemoryBytes: 1 << 10))
+        XCTAssertEqual(r.stats.distinctStates, 1584)
+        XCTAssertNil(r.limit)
+        XCTAssertEqual(r.verdict, .violated)
+        XCTAssertEqual(r.violations.map(\.invariant), ["assertion"])
+        XCTAssertNotNil(r.violations.first?.traceMissing)
+        XCTAssertEqual(r.expectationMet, true)
+        XCTAssertGreaterThan(r.stats.processPeakRSSBytes, 0)
+    }
+}

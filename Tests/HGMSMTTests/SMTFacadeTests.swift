@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import HGMSMT
 
@@ -130,6 +131,34 @@ final class SMTFacadeTests: XCTestCase {
         guard case .unknown(let reason) = result else { return XCTFail("expected unknown, got \(result)") }
         XCTAssertFalse(reason.isEmpty)
         // (The context is discarded here, as documented after a timeout.)
+    }
+
+    /// Issue 9 §1 item 10: a non-linear integer claim (x³ + y³ + z³ = 33) with Z3's own
+    /// timeout parameter deadlocked 4.8.12's timer threads and never returned; the watchdog
+    /// interrupts it on time, with reason "timeout".
+    func testNonLinearTimeoutReturnsOnTime() throws {
+        let ctx = try SMTContext()
+        let cube = { (n: String) throws -> SMTTerm in let v = try ctx.intConstant(n); return try ctx.mul([v, v, v]) }
+        let s = try SMTSolver(context: ctx)
+        try s.add(ctx.eq(ctx.add([cube("x"), cube("y"), cube("z")]), ctx.integer(33)))
+        // On a thread of its own, so that a check that never returns fails the test instead
+        // of hanging the suite.
+        final class Box: @unchecked Sendable { var result: String = ""; let done = DispatchSemaphore(value: 0) }
+        let box = Box()
+        nonisolated(unsafe) let solver = s
+        let start = Date()
+        Thread.detachNewThread {
+            box.result = (try? solver.check(timeoutMs: 1000)).map { r in
+                if case .unknown(let reason) = r { return "unknown: \(reason)" }
+                return "\(r)"
+            } ?? "error"
+            box.done.signal()
+        }
+        guard box.done.wait(timeout: .now() + 20) == .success else { return XCTFail("a 1 s Z3 limit still running after 20 s") }
+        let took = Date().timeIntervalSince(start)
+        XCTAssertEqual(box.result, "unknown: timeout")
+        XCTAssertLessThan(took, 8, "the 1 s limit took \(took) s")
+        XCTAssertGreaterThan(took, 0.9)
     }
 
     /// Thousands of intermediate terms, each released as soon as the next is built: the

@@ -73,19 +73,30 @@ public func dischargeAll(
 /// counterexample values, do not depend on order or threads, and a timed-out context is
 /// never reused), on up to `threads` threads, each with its own contexts. The outcomes are
 /// in the order of `obligations`; `seconds` is each obligation's own wall-clock time.
+/// With a `deadline`, each obligation gets at most the time left (`timeoutMs` at most), and
+/// one whose turn comes after it is *unknown* without calling Z3.
 public func discharge(
     _ obligations: [ArithmeticObligation], timeoutMs: UInt32 = 10_000,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount, deadline: Date? = nil
 ) -> [ObligationOutcome] {
     let workers = max(1, min(threads, obligations.count))
-    if workers == 1 { return obligations.map { dischargeTimed($0, timeoutMs: timeoutMs) } }
+    if workers == 1 { return obligations.map { dischargeTimed($0, timeoutMs: timeoutMs, deadline: deadline) } }
     let board = ObligationOutcomeBoard(obligations)
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
         while let i = board.claimNext() {
-            board.store(i, dischargeTimed(obligations[i], timeoutMs: timeoutMs))
+            board.store(i, dischargeTimed(obligations[i], timeoutMs: timeoutMs, deadline: deadline))
         }
     }
     return board.outcomes()
+}
+
+/// The Z3 limit of one obligation: `timeoutMs`, or the time left before `deadline` when that
+/// is shorter (nil when nothing is left).
+func obligationBudget(timeoutMs: UInt32, deadline: Date?, now: Date = Date()) -> UInt32? {
+    guard let deadline else { return timeoutMs }
+    let left = deadline.timeIntervalSince(now) * 1000
+    if !(left >= 1) { return nil }
+    return left >= Double(timeoutMs) ? timeoutMs : UInt32(left)
 }
 
 /// Discharges one obligation in a fresh context on the calling thread.
@@ -93,14 +104,18 @@ public func discharge(_ obligation: ArithmeticObligation, timeoutMs: UInt32 = 10
     dischargeTimed(obligation, timeoutMs: timeoutMs)
 }
 
-private func dischargeTimed(_ ob: ArithmeticObligation, timeoutMs: UInt32) -> ObligationOutcome {
+private func dischargeTimed(_ ob: ArithmeticObligation, timeoutMs: UInt32, deadline: Date? = nil) -> ObligationOutcome {
     let clock = ContinuousClock()
     let t0 = clock.now
     let result: ObligationResult
-    do {
-        result = try dischargeOne(ob, context: SMTContext(), timeoutMs: timeoutMs)
-    } catch {
-        result = .unknown("Z3 error: \(error)")
+    if let ms = obligationBudget(timeoutMs: timeoutMs, deadline: deadline) {
+        do {
+            result = try dischargeOne(ob, context: SMTContext(), timeoutMs: ms)
+        } catch {
+            result = .unknown("Z3 error: \(error)")
+        }
+    } else {
+        result = .unknown("timeout (the run's --timeout was reached before this obligation)")
     }
     let d = clock.now - t0
     let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
