@@ -88,7 +88,7 @@ struct CampaignStats {
 func minimizeDisagreement(_ text: String, _ e: Verdict, _ r: Verdict, scratch: String, opts: Options) -> String {
     let target = e.violated.symmetricDifference(r.violated)
     return SpecMinimizer.minimize(text, maxTests: 600) { t in
-        guard case .checked(let e2, let r2?) = evaluate(t, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true),
+        guard case .checked(let e2, let r2?) = evaluate(t, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true, workers: opts.engineWorkers),
               e2.complete && r2.complete else { return false }
         return !target.isDisjoint(with: e2.violated.symmetricDifference(r2.violated))
     }

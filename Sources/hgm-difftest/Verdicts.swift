@@ -33,9 +33,20 @@ func compileSpec(_ text: String, scratch: String) -> Result<Model, DiagnosticErr
     do { return .success(try Checker.load(path: path, sources: SourceMap())) } catch { return .failure(error) }
 }
 
-func engineVerdict(_ model: Model, maxStates: Int, timeout: Double) -> Verdict {
+/// The engine's verdict. With `workers` > 1 the engine also runs on that many threads, and
+/// a parallel run whose verdict or state count differs from the one-thread run's shows up
+/// as a violation named `parallel-mismatch` (so it is a disagreement with the reference).
+func engineVerdict(_ model: Model, maxStates: Int, timeout: Double, workers: Int = 1) -> Verdict {
     let r = Checker.check(model, limits: SearchLimits(maxStates: maxStates, timeout: timeout))
-    return Verdict(violated: Set(r.violations.map(\.invariant)), complete: r.limit == nil, states: r.stats.distinctStates)
+    var v = Verdict(violated: Set(r.violations.map(\.invariant)), complete: r.limit == nil, states: r.stats.distinctStates)
+    if workers > 1 {
+        let p = Checker.check(model, limits: SearchLimits(maxStates: maxStates, timeout: timeout, workers: workers))
+        let same = Set(p.violations.map(\.invariant)) == v.violated && (p.limit == nil) == v.complete
+            && (!v.complete || (p.stats.distinctStates == r.stats.distinctStates && p.stats.transitions == r.stats.transitions
+                                && p.violations.map(\.trace.count) == r.violations.map(\.trace.count)))
+        if !same { v.violated.insert("parallel-mismatch") }
+    }
+    return v
 }
 
 /// The reference executor's verdict.
@@ -45,12 +56,12 @@ func referenceVerdict(_ model: Model, maxStates: Int) -> Verdict? {
 }
 
 /// Runs both checkers on one spec.
-func evaluate(_ text: String, scratch: String, maxStates: Int, timeout: Double, reference: Bool) -> Outcome {
+func evaluate(_ text: String, scratch: String, maxStates: Int, timeout: Double, reference: Bool, workers: Int = 1) -> Outcome {
     switch compileSpec(text, scratch: scratch) {
     case .failure(let e):
         return .compileError(e.diagnostics.map { "\($0.location.line):\($0.location.column): \($0.message)" }.joined(separator: "; "))
     case .success(let model):
-        let eng = engineVerdict(model, maxStates: maxStates, timeout: timeout)
+        let eng = engineVerdict(model, maxStates: maxStates, timeout: timeout, workers: workers)
         return .checked(engine: eng, reference: reference ? referenceVerdict(model, maxStates: maxStates) : nil)
     }
 }

@@ -13,6 +13,7 @@ struct Options {
     var maxStates = 200_000
     var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
     var timeout = 20.0
+    var engineWorkers = 1
     var reference = true
     var minimize = false
     var printSeed: UInt64? = nil
@@ -21,13 +22,16 @@ struct Options {
 
 let usage = """
     usage: hgm-difftest [--seed S] [--count N] [--save-dir DIR] [--max-states M] [--jobs J]
-                        [--timeout SECONDS] [--engine-only] [--minimize] [--print SPEC_SEED]
+                        [--timeout SECONDS] [--engine-workers N] [--engine-only] [--minimize] [--print SPEC_SEED]
       --seed S        the campaign seed (default 1): the same seed gives the same specs
       --count N       how many specs (default 1000)
       --save-dir DIR  where disagreements are saved as disagree-SEED.hgm (default difftest-out)
       --max-states M  state limit of each search, engine and reference (default 200000)
       --jobs J        parallel workers (default: the number of cores)
       --timeout S     the engine's time limit per spec (default 20)
+      --engine-workers N  also run the engine on N threads (--workers N) and count a verdict,
+                      state or transition count, or trace length that differs from one thread
+                      as a disagreement (named parallel-mismatch)
       --engine-only   run the engine alone (coverage of the generator)
       --minimize      also save DIR/disagree-SEED.min.hgm, a delta-debugged spec that still disagrees
       --print SEED    print the spec of one spec seed and exit
@@ -54,6 +58,7 @@ func parseOptions() -> Options {
         case "--max-states": o.maxStates = number(a)
         case "--jobs": o.jobs = max(1, number(a))
         case "--timeout": o.timeout = Double(value(a)) ?? o.timeout
+        case "--engine-workers": o.engineWorkers = max(1, number(a))
         case "--engine-only": o.reference = false
         case "--minimize": o.minimize = true
         case "--print": o.printSeed = number(a)
@@ -78,12 +83,12 @@ defer { try? FileManager.default.removeItem(atPath: scratch) }
 
 if let s = opts.minimizeSeed {
     let spec = SpecGenerator.spec(seed: s)
-    guard case .checked(let e, let r?) = evaluate(spec.text, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true) else {
+    guard case .checked(let e, let r?) = evaluate(spec.text, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true, workers: opts.engineWorkers) else {
         say("seed \(s): does not compile"); exit(2)
     }
     say("// engine:    \(e.text)\n// reference: \(r.text)")
     let small = minimizeDisagreement(spec.text, e, r, scratch: scratch, opts: opts)
-    if case .checked(let e2, let r2?) = evaluate(small, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true) {
+    if case .checked(let e2, let r2?) = evaluate(small, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: true, workers: opts.engineWorkers) {
         say("// minimised: engine \(e2.text); reference \(r2.text)")
     }
     FileHandle.standardOutput.write(small.data(using: .utf8)!)
@@ -102,7 +107,7 @@ while done < opts.count {
     let specs = (0..<n).map { _ in gen.next() }
     let results = OutcomeBox(n)
     DispatchQueue.concurrentPerform(iterations: n) { i in
-        results.set(i, evaluate(specs[i].text, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: opts.reference))
+        results.set(i, evaluate(specs[i].text, scratch: scratch, maxStates: opts.maxStates, timeout: opts.timeout, reference: opts.reference, workers: opts.engineWorkers))
     }
     for i in 0..<n {
         stats.record(specs[i], results.get(i), opts: opts, scratch: scratch)
