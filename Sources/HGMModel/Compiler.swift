@@ -365,9 +365,10 @@ public struct Compiler {
                 }
             }
             if !m.ops[(start + 1)...].contains(where: { !$0.isLocal }) {
-                // No step inside: the block is local work, merged like any other.
+                // No step inside: the block is local work, merged like any other (and, nested
+                // in another atomic block, still inside that block's body).
                 m.ops[start] = .atomicEnd
-                for i in start..<m.ops.count { m.inAtomic[i] = false }
+                if outer == 0 { for i in start..<m.ops.count { m.inAtomic[i] = false } }
             }
             emit(.atomicEnd, inf)
         case .label(let name):

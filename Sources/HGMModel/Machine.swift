@@ -265,8 +265,21 @@ public final class Machine {
         s.withUnsafeMutableBufferPointer { buf in
             let p = buf.baseAddress!
             for t in 0..<nThreads {
+                // Each thread's opening local work runs here, merged into the initial state;
+                // unless it stops its path (a model error or use-after-free): then it stays
+                // undone and is the thread's first step, so the other threads can run before
+                // it, as they could before the thread reached that operation.
+                let before = raised
+                let lo = tBase[t], hi = t + 1 < nThreads ? tBase[t + 1] : lo + Machine.threadHeader + model.threads[t].locals + 2 * nPages
+                let saved = Array(buf[lo..<hi])
                 var pc = model.threads[t].entry
                 let v = runLocal(p, t, &pc, atomic: false)
+                if raised & Machine.stopMask != 0 {
+                    for (i, w) in saved.enumerated() { p[lo + i] = w }
+                    p[pcW(t)] = Word(model.threads[t].entry)
+                    raised = before
+                    continue
+                }
                 p[pcW(t)] = Word(pc)
                 if v >= 0 && violation < 0 { violation = v; vt = t }
             }

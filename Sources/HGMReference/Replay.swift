@@ -13,7 +13,8 @@ public struct ReplayResult: Sendable {
 extension ReferenceChecker {
     /// Replays an engine trace (design.md §9: a printed counterexample is replayed before it
     /// is reported). The initial state runs each thread's opening local code as single
-    /// reference steps (the engine's initial state has run it). Each engine step of thread t
+    /// reference steps (the engine's initial state has run it), unless that code stops its
+    /// path (the engine then leaves it as the thread's first step). Each engine step of thread t
     /// (alternative c) is then: the reference step of t with alternative c, which must be
     /// enabled, then further single steps of t while t is at a local op (not a primitive,
     /// `either`, atomic block, the end or a shared read). The replay must end in `violation`:
@@ -51,7 +52,13 @@ extension ReferenceChecker {
 
         var last: UInt64 = 0
         for t in 0..<interp.nThreads {
-            if let e = runLocal(t, &last) { return fail(e) }
+            // As the engine does: opening local code that stops its path (a model error) is
+            // not run here but is the thread's first step.
+            let before = s, taken = steps
+            var m: UInt64 = 0
+            if let e = runLocal(t, &m) { return fail(e) }
+            if m & Interpreter.stopMask != 0 { s = before; steps = taken; continue }
+            last |= m
         }
         last &= interp.selected
         var boundaries = [s]

@@ -96,6 +96,18 @@ final class WrongVerdictTests: XCTestCase {
         XCTAssertEqual(broken(r), ["use-after-free"])
     }
 
+    /// Found by the reference's own atomic-body check: a step-less atomic block nested in
+    /// another ended the outer block's atomicity.
+    func testANestedStepLessAtomicBlockKeepsTheOuterBlockAtomic() throws {
+        let r = try check("""
+            proc w() { atomic { store(c, 1); atomic { x = 1 }; store(c, 0) }; return 0 }
+            proc r() { x = load(c); assert x == 0; return 0 }
+            thread A = w()
+            thread B = r()
+            """)
+        XCTAssertEqual(r.verdict, .holds, "\(broken(r))")
+    }
+
     // Item 3: a stuck state with a lost wakeup and a deadlock reported only the first.
     func testAStuckStateReportsEveryStuckInvariant() throws {
         // Every state where B and C deadlock has A asleep on a wakeup that already happened.

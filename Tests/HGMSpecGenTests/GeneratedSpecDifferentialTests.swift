@@ -12,7 +12,7 @@ import XCTest
 final class GeneratedSpecDifferentialTests: XCTestCase {
     /// The minimised spec of each class of disagreement the campaign found
     /// (Disagreements/, docs/difftest.md): engine and reference agree on each since the fixes
-    /// (Disagreements/open/ holds the ones that still disagree; they are not run here).
+    /// (any that still disagreed would be kept in Disagreements/open/, not run here).
     func testFoundDisagreementsStayFixed() throws {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Disagreements")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".hgm") }.sorted()
