@@ -31,8 +31,12 @@ public enum Checker {
 
     /// Discharges obligations with Z3 (one context per worker thread, per-query timeout).
     /// With a `deadline` (the run's `--timeout`), no obligation runs past it.
-    public static func prove(_ obligations: [ArithmeticObligation], timeoutMs: UInt32 = 10_000, threads: Int = 2, deadline: Date? = nil) -> [ObligationEntry] {
-        discharge(obligations, timeoutMs: timeoutMs, threads: threads, deadline: deadline).map(entry)
+    /// With a `cache`, obligations already discharged in this run (the same geometry's
+    /// generated families, in `gate` and `diff`) are not discharged again.
+    public static func prove(_ obligations: [ArithmeticObligation], timeoutMs: UInt32 = 10_000, threads: Int = 2, deadline: Date? = nil,
+                             cache: ObligationCache? = nil) -> [ObligationEntry] {
+        guard let cache else { return discharge(obligations, timeoutMs: timeoutMs, threads: threads, deadline: deadline).map(entry) }
+        return cache.discharge(obligations, timeoutMs: timeoutMs, threads: threads, deadline: deadline).map(entry)
     }
 
     static func entry(_ o: ObligationOutcome) -> ObligationEntry {

@@ -77,11 +77,12 @@ struct Gate: ParsableCommand {
         let next = Counter()
         let work = gated
         let (lim, z3t, np) = (limits.search, z3.z3Timeout, noProve)
+        let cache = ObligationCache()       // a geometry's generated obligations are discharged once per run
         DispatchQueue.concurrentPerform(iterations: min(jobs, work.count)) { _ in
             while true {
                 let i = next.take()
                 guard i < work.count else { return }
-                let r = Pipeline.run(work[i], limits: lim, z3Timeout: z3t, noProve: np)
+                let r = Pipeline.run(work[i], limits: lim, z3Timeout: z3t, noProve: np, cache: cache)
                 slots.set(i, r)
             }
         }

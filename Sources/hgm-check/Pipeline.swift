@@ -10,7 +10,7 @@ import HGMSpec
 enum Pipeline {
     /// Search (when the spec has threads) and obligations (unless `noProve`).
     static func run(_ spec: LoadedSpec, limits: SearchLimits, z3Timeout: UInt32, noProve: Bool,
-                    observer: SearchObserver? = nil, reference: Bool = false) -> Result<CheckResult, DiagnosticError> {
+                    observer: SearchObserver? = nil, reference: Bool = false, cache: ObligationCache? = nil) -> Result<CheckResult, DiagnosticError> {
         if let e = nothingToCheck(spec) { return .failure(e) }
         var limits = limits
         limits.since = Date()           // --timeout covers compiling, the search, traces and Z3
@@ -26,7 +26,7 @@ enum Pipeline {
         }
         if !noProve {
             switch Result(catching: { () throws(DiagnosticError) -> [ArithmeticObligation] in try Checker.obligations(spec) }) {
-            case .success(let obs): result.obligations = Checker.prove(obs, timeoutMs: z3Timeout, deadline: limits.deadline)
+            case .success(let obs): result.obligations = Checker.prove(obs, timeoutMs: z3Timeout, deadline: limits.deadline, cache: cache)
             case .failure(let e): return .failure(e)
             }
         }

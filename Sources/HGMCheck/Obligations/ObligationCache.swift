@@ -29,10 +29,10 @@ public final class ObligationCache: @unchecked Sendable {
 
     /// Discharges the obligations not in the cache (on up to `threads` threads) and returns
     /// every outcome in the order given.
-    func discharge(_ obligations: [ArithmeticObligation], timeoutMs: UInt32, threads: Int) -> [ObligationOutcome] {
+    func discharge(_ obligations: [ArithmeticObligation], timeoutMs: UInt32, threads: Int, deadline: Date?) -> [ObligationOutcome] {
         var out = obligations.map(lookup)
         let missing = out.indices.filter { out[$0] == nil }
-        let fresh = HGMCheck.discharge(missing.map { obligations[$0] }, timeoutMs: timeoutMs, threads: threads)
+        let fresh = HGMCheck.discharge(missing.map { obligations[$0] }, timeoutMs: timeoutMs, threads: threads, deadline: deadline)
         for (i, x) in zip(missing, fresh) { out[i] = x; store(x) }
         return out.map { $0! }
     }
