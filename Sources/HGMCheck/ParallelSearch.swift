@@ -53,7 +53,6 @@ struct ParallelBreadthFirstSearch {
 
     func run() -> BreadthFirstSearch.Outcome {
         let stride = model.words
-        let nThreads = model.threads.count
         let start = Date()
         let visited = ShardedFingerprintSet()
         let ws = (0..<workers).map { _ in Worker(model: model) }
@@ -114,36 +113,12 @@ struct ParallelBreadthFirstSearch {
                     let (qi, lo, hi) = frontier.chunks[ci]
                     let base = frontier.queues[qi]
                     for i in lo..<hi {
-                        let s = base + i * stride
-                        var any = false
-                        for t in 0..<nThreads {
-                            let k = m.choices(s, t)
-                            var c = 0
-                            while c < k {
-                                any = true
-                                w.scratch.update(from: s, count: stride)
-                                let v = m.step(w.scratch, t, choice: c)
-                                if m.timedOut { w.timedOut = true; control.stop(); return }
-                                w.transitions += 1
-                                let raised = m.raised
-                                if v >= 0 && raised & ~settled != 0 {
-                                    w.table.offer(mask: raised & ~settled, d + 1, fingerprint(s, stride), t, c)
-                                }
-                                if raised & Machine.stopMask == 0 {
-                                    let fp = fingerprint(w.scratch, stride)
-                                    if visited.insert(fp) {
-                                        w.added += 1
-                                        let (bad, stops) = m.stateViolations(w.scratch, skip: settled)
-                                        if bad != 0 { w.table.offer(mask: bad, d + 1, fp, -1, 0) }
-                                        if !stops { w.next.append(w.scratch) }
-                                    }
-                                }
-                                c += 1
-                            }
-                        }
-                        if !any && m.checkStuck(s) >= 0 {
-                            w.table.offer(mask: m.raised, d, fingerprint(s, stride), -1, 0)
-                        }
+                        let e = expand(m, base + i * stride, scratch: w.scratch, stride: stride, depth: d, settled: settled,
+                                       table: &w.table, transitions: &w.transitions,
+                                       successor: { fp, _ in visited.insert(fp) },
+                                       enqueue: { st, stops in w.added += 1; if !stops { w.next.append(st) } },
+                                       stopped: {})
+                        if case .timedOut = e { w.timedOut = true; control.stop(); return }
                     }
                     control.finished(added: w.added)
                     w.added = 0

@@ -77,7 +77,6 @@ public struct BreadthFirstSearch {
     func explore<V: VisitedStates & ~Copyable>(_ visited: inout V) -> Outcome {
         let m = machine
         let stride = m.model.words
-        let nThreads = m.model.threads.count
         let start = Date()
         var cur = StateQueue(stride: stride)
         var next = StateQueue(stride: stride)
@@ -119,39 +118,12 @@ public struct BreadthFirstSearch {
             for i in 0..<cur.count {
                 let s = cur[i]
                 visited.beginSource(s, stride: stride)
-                var any = false
-                for t in 0..<nThreads {
-                    let k = m.choices(s, t)
-                    var c = 0
-                    while c < k {
-                        any = true
-                        scratch.update(from: s, count: stride)
-                        let v = m.step(scratch, t, choice: c)
-                        if m.timedOut { m.timedOut = false; limit = "timeout \(limits.timeout ?? 0) s reached"; break search }
-                        transitions += 1
-                        let raised = m.raised
-                        if v >= 0 && raised & ~settled != 0 {     // a step may break several invariants at once
-                            table.offer(mask: raised & ~settled, depth + 1, fingerprint(s, stride), t, c)
-                        }
-                        if raised & Machine.stopMask == 0 {
-                            let fp = fingerprint(scratch, stride)
-                            if visited.insert(fp, raised: raised) {
-                                let (bad, stops) = m.stateViolations(scratch, skip: settled)
-                                if bad != 0 { table.offer(mask: bad, depth + 1, fp, -1, 0) }
-                                if !stops { next.append(scratch) } else { visited.lastInsertedStops() }
-                            }
-                        } else {
-                            visited.sourceStops()
-                        }
-                        c += 1
-                    }
-                }
-                if !any {
-                    if m.checkStuck(s) >= 0 {      // every stuck-state finding of this state
-                        table.offer(mask: m.raised, depth, fingerprint(s, stride), -1, 0)
-                    }
-                    visited.sourceStuck(ended: m.ended(s))
-                }
+                let e = expand(m, s, scratch: scratch, stride: stride, depth: depth, settled: settled, table: &table, transitions: &transitions,
+                               successor: { visited.insert($0, raised: $1) },
+                               enqueue: { if !$1 { next.append($0) } else { visited.lastInsertedStops() } },
+                               stopped: { visited.sourceStops() })
+                if case .timedOut = e { m.timedOut = false; limit = "timeout \(limits.timeout ?? 0) s reached"; break search }
+                if case .stuck = e { visited.sourceStuck(ended: m.ended(s)) }
                 sinceCheck += 1
                 if sinceCheck >= 2048 {
                     sinceCheck = 0
