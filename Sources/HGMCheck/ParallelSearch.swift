@@ -33,7 +33,6 @@ struct ParallelBreadthFirstSearch {
         var next: StateQueue
         var table = FindingTable()
         var transitions = 0
-        var added = 0
         var timedOut = false
         init(model: Model) {
             m = Machine(model: model)
@@ -109,19 +108,26 @@ struct ParallelBreadthFirstSearch {
             DispatchQueue.concurrentPerform(iterations: workers) { wi in
                 let w = ws[wi]
                 let m = w.m
+                // Counters and findings stay in locals while a chunk runs: the workers' objects
+                // may share cache lines, and a write per step would bounce them between cores.
+                var table = w.table, transitions = 0
+                defer { w.table = table; w.transitions += transitions }
+                var next = StateQueue(stride: stride)
+                next.swapWith(&w.next)
+                defer { w.next.swapWith(&next) }
                 while let ci = control.take() {
                     let (qi, lo, hi) = frontier.chunks[ci]
                     let base = frontier.queues[qi]
+                    var added = 0
                     for i in lo..<hi {
                         let e = expand(m, base + i * stride, scratch: w.scratch, stride: stride, depth: d, settled: settled,
-                                       table: &w.table, transitions: &w.transitions,
+                                       table: &table, transitions: &transitions,
                                        successor: { fp, _ in visited.insert(fp) },
-                                       enqueue: { st, stops in w.added += 1; if !stops { w.next.append(st) } },
+                                       enqueue: { st, stops in added += 1; if !stops { next.append(st) } },
                                        stopped: {})
                         if case .timedOut = e { w.timedOut = true; control.stop(); return }
                     }
-                    control.finished(added: w.added)
-                    w.added = 0
+                    control.finished(added: added)
                     if control.stopped { return }
                 }
             }
