@@ -54,7 +54,7 @@ public struct BreadthFirstSearch {
         guard out.limit == nil else { return out }     // incomplete: no verdict on livelock
         let start = Date()
         let deadline = limits.timeout.map { DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, min($0 - out.stats.seconds, 1e9)) * 1e9) } ?? 0
-        let found = graph.findLivelock(deadline: max(deadline, 1))
+        let found = graph.findLivelock(deadline: deadline)
         if graph.analysisStopped {      // out of time: no verdict on livelock (never "none found")
             out.limit = "timeout \(limits.timeout ?? 0) s reached (livelock analysis)"
             return out
