@@ -124,6 +124,8 @@ extension Machine {
     func sleepsInAtomic(_ s: UnsafeMutablePointer<Word>) -> Int32 {
         for t in 0..<nThreads {
             guard case .prim(let p, _, let args, _) = ops[Int(s[pcW(t)])], p.blocks else { continue }
+            // The spinlock held first (cheap), then what the call would take.
+            guard let spin = (0..<nLocks).first(where: { lockSpin[$0] && holds(s, t, $0) }) else { continue }
             var what = "uffd_sleep"
             if p != .uffdSleep {
                 let lw = eval(argList[Int(args)], s, t)
@@ -134,9 +136,7 @@ extension Machine {
                 if vmaOfLock[slot] >= 0 && !vmaHas(s, vmaOfLock[slot], Model.VMAState.priv) { continue }
                 what = "\(p.signature.name)(\(model.lockSlots[slot].name))"
             }
-            for i in 0..<nLocks where lockSpin[i] && holds(s, t, i) {
-                return fault(.sleepInAtomic, "thread \(model.threads[t].name) calls \(what), which may sleep, while holding the spinlock \(model.lockSlots[i].name) (BUG: sleeping function called from invalid context)")
-            }
+            return fault(.sleepInAtomic, "thread \(model.threads[t].name) calls \(what), which may sleep, while holding the spinlock \(model.lockSlots[spin].name) (BUG: sleeping function called from invalid context)")
         }
         return -1
     }
