@@ -56,7 +56,7 @@ struct ParallelBreadthFirstSearch {
         let visited = ShardedFingerprintSet()
         let ws = (0..<workers).map { _ in Worker(model: model) }
         if let to = limits.timeout {
-            let d = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, min(to, 1e9)) * 1e9)
+            let d = SearchLimits.uptimeDeadline(in: to)
             for w in ws { w.m.deadline = d }
         }
         var table = FindingTable()
@@ -97,7 +97,7 @@ struct ParallelBreadthFirstSearch {
         rebuild(current)
 
         let control = SearchControl()
-        if let to = limits.timeout { control.deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, min(to, 1e9)) * 1e9) }
+        if let to = limits.timeout { control.deadline = SearchLimits.uptimeDeadline(in: to) }
         var lastReport = start
         while frontier.total > 0 {
             if let md = limits.maxDepth, depth >= md { limit = "max-depth \(md) reached"; break }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import HGMModel
 import HGMSpec
@@ -118,6 +119,12 @@ public struct SearchLimits: Sendable {
         self.maxStates = maxStates; self.maxDepth = maxDepth; self.timeout = timeout; self.maxMemoryBytes = maxMemoryBytes
         self.since = since
         self.workers = max(1, workers)
+    }
+
+    /// The uptime (ns) `seconds` from now, the form `Machine.deadline` and the searches'
+    /// watchdogs compare with (0 means none, so the result is never 0).
+    static func uptimeDeadline(in seconds: Double) -> UInt64 {
+        max(1, DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, min(seconds, 1e9)) * 1e9))
     }
 
     /// When `timeout` runs out (nil: no timeout, or not started).

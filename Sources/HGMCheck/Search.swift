@@ -53,7 +53,7 @@ public struct BreadthFirstSearch {
         var out = explore(&graph)
         guard out.limit == nil else { return out }     // incomplete: no verdict on livelock
         let start = Date()
-        let deadline = limits.timeout.map { DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, min($0 - out.stats.seconds, 1e9)) * 1e9) } ?? 0
+        let deadline = limits.timeout.map { SearchLimits.uptimeDeadline(in: $0 - out.stats.seconds) } ?? 0
         let found = graph.findLivelock(deadline: deadline)
         if graph.analysisStopped {      // out of time: no verdict on livelock (never "none found")
             out.limit = "timeout \(limits.timeout ?? 0) s reached (livelock analysis)"
@@ -90,7 +90,7 @@ public struct BreadthFirstSearch {
         var peak = 0
 
         if let to = limits.timeout {     // a step's long local work also stops at the deadline
-            m.deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, min(to, 1e9)) * 1e9)
+            m.deadline = SearchLimits.uptimeDeadline(in: to)
         }
         defer { m.deadline = 0 }
         let (s0, v0, _) = m.initialState()
