@@ -10,18 +10,15 @@ enum Expansion {
     case timedOut
 }
 
-/// The expansion rule every breadth-first search shares (sequential and parallel): each
-/// alternative of each thread's next step out of `s` (a state at `depth`), run on `scratch`.
-/// A step's violations are offered to `table` (unless `settled` at a smaller depth); a step
-/// that stops its path (use-after-free, model error) has no successor and `stopped()` is
-/// called; otherwise `successor(fp, raised)` says whether the state is new, and a new one is
-/// checked (its state invariants offered to `table`) and, unless it stops its path, handed
-/// to `enqueue`. A state where no thread can move gets the stuck-state checks.
+/// The successor relation, the one place it is written: every alternative of every
+/// thread's next step out of `s`, in the order (thread, choice), each run on `scratch`
+/// and handed to `body` with its outcome (the violations it raised; whether the path
+/// stops). The searches, the trace builder and the livelock analysis all go through it.
+/// Returns `.stuck` when no thread can move (nothing else is done to `s` here), and
+/// `.timedOut` as soon as a step's local work passes the machine's deadline.
 @inline(__always)
-func expand(_ m: Machine, _ s: UnsafeMutablePointer<Word>, scratch: UnsafeMutablePointer<Word>, stride: Int,
-            depth: Int, settled: UInt64, table: inout FindingTable, transitions: inout Int,
-            successor: (UInt64, UInt64) -> Bool, enqueue: (UnsafeMutablePointer<Word>, Bool) -> Void,
-            stopped: () -> Void) -> Expansion {
+func forEachSuccessor(_ m: Machine, _ s: UnsafePointer<Word>, scratch: UnsafeMutablePointer<Word>, stride: Int,
+                      _ body: (_ thread: Int, _ choice: Int, _ outcome: StepOutcome) -> Void) -> Expansion {
     var any = false
     for t in 0..<m.model.threads.count {
         let k = m.choices(s, t)
@@ -29,29 +26,42 @@ func expand(_ m: Machine, _ s: UnsafeMutablePointer<Word>, scratch: UnsafeMutabl
         while c < k {
             any = true
             scratch.update(from: s, count: stride)
-            let v = m.step(scratch, t, choice: c)
+            let o = m.step(scratch, t, choice: c)
             if m.timedOut { return .timedOut }
-            transitions += 1
-            let raised = m.raised
-            if v >= 0 && raised & ~settled != 0 {     // a step may break several invariants at once
-                table.offer(mask: raised & ~settled, depth + 1, fingerprint(s, stride), t, c)
-            }
-            if raised & Machine.stopMask == 0 {
-                let fp = fingerprint(scratch, stride)
-                if successor(fp, raised) {
-                    let (bad, stops) = m.stateViolations(scratch, skip: settled)
-                    if bad != 0 { table.offer(mask: bad, depth + 1, fp, -1, 0) }
-                    enqueue(scratch, stops)
-                }
-            } else {
-                stopped()
-            }
+            body(t, c, o)
             c += 1
         }
     }
-    if any { return .moved }
-    if m.checkStuck(s) >= 0 {      // every stuck-state finding of this state
-        table.offer(mask: m.raised, depth, fingerprint(s, stride), -1, 0)
+    return any ? .moved : .stuck
+}
+
+/// The expansion rule every breadth-first search shares (sequential and parallel), over
+/// `forEachSuccessor` out of `s` (a state at `depth`). A step's violations are offered to
+/// `table` (unless `settled` at a smaller depth); a step that stops its path (use-after-free,
+/// model error) has no successor and `stopped()` is called; otherwise
+/// `successor(fp, raised, thread, choice)` says whether the state is new, and a new one is
+/// checked (its state invariants offered to `table`) and handed to `enqueue` with whether
+/// its path stops there. A state where no thread can move gets the stuck-state checks.
+@inline(__always)
+func expand(_ m: Machine, _ s: UnsafeMutablePointer<Word>, scratch: UnsafeMutablePointer<Word>, stride: Int,
+            depth: Int, settled: ViolationSet, table: inout FindingTable, transitions: inout Int,
+            successor: (UInt64, ViolationSet, Int, Int) -> Bool, enqueue: (UnsafeMutablePointer<Word>, Bool) -> Void,
+            stopped: () -> Void) -> Expansion {
+    let e = forEachSuccessor(m, s, scratch: scratch, stride: stride) { t, c, o in
+        transitions += 1
+        let fresh = o.raised.subtracting(settled)      // a step may break several invariants at once
+        if !fresh.isEmpty { table.offer(fresh, depth + 1, fingerprint(s, stride), t, c) }
+        if o.stopsPath { stopped(); return }
+        let fp = fingerprint(scratch, stride)
+        if successor(fp, o.raised, t, c) {
+            let (bad, stops) = m.stateViolations(scratch, skip: settled)
+            if !bad.isEmpty { table.offer(bad, depth + 1, fp, -1, 0) }
+            enqueue(scratch, stops)
+        }
     }
-    return .stuck
+    if case .stuck = e {
+        let bad = m.checkStuck(s)      // every stuck-state finding of this state
+        if !bad.isEmpty { table.offer(bad, depth, fingerprint(s, stride), -1, 0) }
+    }
+    return e
 }

@@ -8,30 +8,29 @@ import HGMModel
 struct FindingTable {
     private var best = [Finding?](repeating: nil, count: 64)
     /// Ids with a finding.
-    private(set) var mask: UInt64 = 0
+    private(set) var found = ViolationSet()
 
     @inline(__always) static func less(_ a: Finding, _ b: Finding) -> Bool {
         (a.depth, a.stateFP, a.thread, a.choice) < (b.depth, b.stateFP, b.thread, b.choice)
     }
 
     /// Offers a finding for `id`; kept when it is the first or less than the one held.
-    mutating func offer(_ id: Int32, _ depth: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
+    mutating func offer(_ id: ViolationID, _ depth: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
         let f = Finding(id: id, depth: depth, stateFP: fp, thread: t, choice: c)
-        if let b = best[Int(id)], !FindingTable.less(f, b) { return }
-        best[Int(id)] = f
-        mask |= 1 << UInt64(id)
+        if let b = best[id.index], !FindingTable.less(f, b) { return }
+        best[id.index] = f
+        found.insert(id)
     }
 
-    /// Offers every id of a mask.
-    mutating func offer(mask bits: UInt64, _ depth: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
-        var b = bits
-        while b != 0 { offer(Int32(b.trailingZeroBitCount), depth, fp, t, c); b &= b - 1 }
+    /// Offers every id of a set.
+    mutating func offer(_ ids: ViolationSet, _ depth: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
+        for id in ids { offer(id, depth, fp, t, c) }
     }
 
     /// Ids whose finding is shallower than `depth`: a violation at `depth` cannot replace them.
-    func settled(before depth: Int) -> UInt64 {
-        var m: UInt64 = 0
-        for case let f? in best where f.depth < depth { m |= 1 << UInt64(f.id) }
+    func settled(before depth: Int) -> ViolationSet {
+        var m = ViolationSet()
+        for case let f? in best where f.depth < depth { m.insert(f.id) }
         return m
     }
 

@@ -71,12 +71,10 @@ struct ParallelBreadthFirstSearch {
             let p = b.baseAddress!
             let fp = fingerprint(p, stride)
             _ = visited.insert(fp)
-            if v0 >= 0 {
-                table.offer(mask: m0.raised, 0, fp, -1, 0)
-                if m0.raised & Machine.stopMask != 0 { return }
-            }
-            let (bad, stops) = m0.stateViolations(p, skip: 0)
-            table.offer(mask: bad, 0, fp, -1, 0)
+            table.offer(v0, 0, fp, -1, 0)
+            if v0.stopsPath { return }
+            let (bad, stops) = m0.stateViolations(p, skip: .empty)
+            table.offer(bad, 0, fp, -1, 0)
             if !stops { first.q.append(p) }
         }
         // The frontier's queues are owned by `current` (a level's worker queues are swapped out into it).
@@ -122,7 +120,7 @@ struct ParallelBreadthFirstSearch {
                     for i in lo..<hi {
                         let e = expand(m, base + i * stride, scratch: w.scratch, stride: stride, depth: d, settled: settled,
                                        table: &table, transitions: &transitions,
-                                       successor: { fp, _ in visited.insert(fp) },
+                                       successor: { fp, _, _, _ in visited.insert(fp) },
                                        enqueue: { st, stops in added += 1; if !stops { next.append(st) } },
                                        stopped: {})
                         if case .timedOut = e { w.timedOut = true; control.stop(); return }

@@ -5,7 +5,7 @@ import HGMModel
 /// A violation found by the search: the invariant, the BFS depth, and where to rebuild the
 /// trace to: a state (its fingerprint), or a step of `thread` out of a state.
 public struct Finding: Sendable {
-    public var id: Int32
+    public var id: ViolationID
     public var depth: Int
     public var stateFP: UInt64
     /// -1 for a violating state; otherwise the thread whose step (alternative `choice`) violates.
@@ -61,7 +61,7 @@ public struct BreadthFirstSearch {
         }
         if let (x, cycle) = found {
             let fps = graph.fingerprints(of: cycle + [x])
-            out.findings.append(Finding(id: Machine.id(.livelock), depth: graph.depth(of: x) + cycle.count, stateFP: fps[x]!,
+            out.findings.append(Finding(id: ViolationID(.livelock), depth: graph.depth(of: x) + cycle.count, stateFP: fps[x]!,
                                         thread: -1, choice: 0, cycle: cycle.map { fps[$0]! }))
             out.findings.sort { ($0.depth, $0.id) < ($1.depth, $1.id) }
         }
@@ -97,13 +97,11 @@ public struct BreadthFirstSearch {
         s0.withUnsafeBufferPointer { b in
             let p = b.baseAddress!
             let fp = fingerprint(p, stride)
-            _ = visited.insert(fp, raised: 0)
-            if v0 >= 0 {
-                table.offer(mask: m.raised, 0, fp, -1, 0)
-                if m.raised & Machine.stopMask != 0 { return }
-            }
-            let (bad, stops) = m.stateViolations(UnsafeMutablePointer(mutating: p), skip: 0)
-            table.offer(mask: bad, 0, fp, -1, 0)
+            _ = visited.insert(fp, raised: .empty)
+            table.offer(v0, 0, fp, -1, 0)
+            if v0.stopsPath { return }
+            let (bad, stops) = m.stateViolations(UnsafeMutablePointer(mutating: p), skip: .empty)
+            table.offer(bad, 0, fp, -1, 0)
             if stops { visited.lastInsertedStops(); return }
             cur.append(p)
         }
@@ -119,7 +117,7 @@ public struct BreadthFirstSearch {
                 let s = cur[i]
                 visited.beginSource(s, stride: stride)
                 let e = expand(m, s, scratch: scratch, stride: stride, depth: depth, settled: settled, table: &table, transitions: &transitions,
-                               successor: { visited.insert($0, raised: $1) },
+                               successor: { fp, raised, _, _ in visited.insert(fp, raised: raised) },
                                enqueue: { if !$1 { next.append($0) } else { visited.lastInsertedStops() } },
                                stopped: { visited.sourceStops() })
                 if case .timedOut = e { m.timedOut = false; limit = "timeout \(limits.timeout ?? 0) s reached"; break search }

@@ -55,24 +55,21 @@ public struct TraceBuilder {
     func cycleMoves(from path: [Move], through cycle: [UInt64]) -> [Move] {
         let m = machine
         let stride = m.model.words
-        let cut = Machine.stopMask | (1 << UInt64(Machine.id(.loopBound)))
+        let cut = ViolationSet.stopping.union(ViolationSet([ViolationID(.loopBound)]))
         var (s, _, _) = m.initialState()
         for mv in path { _ = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, mv.thread, choice: mv.choice) } }
         var moves: [Move] = []
         var x = s
         for target in cycle {
-            var found = false
-            search: for t in 0..<m.model.threads.count {
-                for c in 0..<s.withUnsafeBufferPointer({ m.choices($0.baseAddress!, t) }) {
-                    x = s
-                    let fp = x.withUnsafeMutableBufferPointer { b -> UInt64 in
-                        _ = m.step(b.baseAddress!, t, choice: c)
-                        return fingerprint(b.baseAddress!, stride)
-                    }
-                    if m.raised & cut == 0 && fp == target { moves.append((t, c)); s = x; found = true; break search }
+            var found: Move? = nil
+            _ = s.withUnsafeBufferPointer { sb in x.withUnsafeMutableBufferPointer { xb in
+                forEachSuccessor(m, sb.baseAddress!, scratch: xb.baseAddress!, stride: stride) { t, c, o in
+                    if found == nil && !o.raised.intersects(cut) && fingerprint(xb.baseAddress!, stride) == target { found = (t, c) }
                 }
-            }
-            if !found { break }      // only after a fingerprint collision
+            } }
+            guard let mv = found else { break }      // only after a fingerprint collision
+            moves.append(mv)
+            _ = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, mv.thread, choice: mv.choice) }
         }
         return moves
     }
@@ -116,7 +113,7 @@ public struct TraceBuilder {
             return moves.reversed()
         }
         if remaining.remove(fp0) != nil { result.paths[fp0] = [] }
-        if v0 >= 0 && m.raised & Machine.stopMask != 0 { return result }
+        if v0.stopsPath { return result }
         cur = [s0]
         var depth = 0
         parent.reserveCapacity(1024)
@@ -126,23 +123,17 @@ public struct TraceBuilder {
             for var s in cur {
                 if let why = overLimit() { result.stopped = why; break search }
                 let fp = s.withUnsafeBufferPointer { fingerprint($0.baseAddress!, stride) }
-                s.withUnsafeMutableBufferPointer { sb in
-                    let sp = sb.baseAddress!
-                    for t in 0..<m.model.threads.count {
-                        for c in 0..<m.choices(sp, t) {
-                            scratch.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: sp, count: stride) }
-                            let v = scratch.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, t, choice: c) }
-                            _ = v
-                            if m.raised & Machine.stopMask != 0 { continue }
-                            let nfp = scratch.withUnsafeBufferPointer { fingerprint($0.baseAddress!, stride) }
-                            if nfp == fp0 || parent[nfp] != nil { continue }
-                            parent[nfp] = (fp, t, c)
-                            if remaining.remove(nfp) != nil { result.paths[nfp] = path(nfp) }
-                            let bad = scratch.withUnsafeMutableBufferPointer { m.checkState($0.baseAddress!) }
-                            if !Machine.stopsPath(bad) { next.append(scratch) }
-                        }
+                s.withUnsafeBufferPointer { sb in scratch.withUnsafeMutableBufferPointer { xb in
+                    let x = xb.baseAddress!
+                    _ = forEachSuccessor(m, sb.baseAddress!, scratch: x, stride: stride) { t, c, o in
+                        if o.stopsPath { return }
+                        let nfp = fingerprint(x, stride)
+                        if nfp == fp0 || parent[nfp] != nil { return }
+                        parent[nfp] = (fp, t, c)
+                        if remaining.remove(nfp) != nil { result.paths[nfp] = path(nfp) }
+                        if !m.stateViolations(x, skip: .empty).stops { next.append(Array(xb)) }
                     }
-                }
+                } }
             }
             cur = next
             next = []
@@ -158,17 +149,13 @@ public struct TraceBuilder {
         var steps: [TraceStep] = []
         var moves = path + cycle
         if f.thread >= 0 { moves.append((f.thread, f.choice)) }
-        m.wantDetail = true
-        defer { m.wantDetail = false }
-        m.detail = ""
-        m.details = [:]
-        var (s, v0, vt) = m.initialState()
+        var (s, o0, vt) = m.explainInitialState()
         var message = ""
         var anchor: String? = nil
-        if v0 >= 0 && moves.isEmpty {
-            let d = m.details[f.id]
-            message = d?.text ?? m.detail
-            if let pc = d?.pc { anchor = model.info[pc].location.description }
+        if !o0.raised.isEmpty && moves.isEmpty {
+            let d = o0.explanations[f.id]
+            message = d?.text ?? ""
+            if let pc = d?.pc, pc >= 0 { anchor = model.info[pc].location.description }
             else if vt >= 0 { anchor = model.info[model.threads[vt].entry].location.description }
         }
         var before = s
@@ -177,10 +164,7 @@ public struct TraceBuilder {
         for (i, mv) in moves.enumerated() {
             let pc = Int(s[model.pcWord(mv.thread)])
             let info = model.info[pc]
-            m.detail = ""
-            m.detailPC = -1
-            m.details = [:]
-            let v = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, mv.thread, choice: mv.choice) }
+            let o = s.withUnsafeMutableBufferPointer { m.explainStep($0.baseAddress!, mv.thread, choice: mv.choice) }
             let changes = before.withUnsafeBufferPointer { a in s.withUnsafeBufferPointer { b in
                 m.describeChanges(a.baseAddress!, b.baseAddress!, thread: mv.thread) } }
             var stmt = info.statement
@@ -189,11 +173,9 @@ public struct TraceBuilder {
                                    location: "\(info.location.file):\(info.location.line)", statement: stmt, changes: changes))
             if lastThread >= 0 && lastThread != mv.thread { switches += 1 }
             lastThread = mv.thread
-            if i == moves.count - 1 && f.thread >= 0 && v >= 0 {
-                let d = m.details[f.id]
-                message = d?.text ?? m.detail
-                let pc = d?.pc ?? m.detailPC
-                anchor = (pc >= 0 ? model.info[pc] : info).location.description
+            if i == moves.count - 1 && f.thread >= 0, let d = o.explanations[f.id] {
+                message = d.text
+                anchor = (d.pc >= 0 ? model.info[d.pc] : info).location.description
             }
             before = s
         }
@@ -202,19 +184,9 @@ public struct TraceBuilder {
             return ViolationReport(invariant: Invariant.livelock.rawValue, message: r.message, help: Invariant.livelock.help,
                                    location: r.anchor, trace: steps, contextSwitches: switches, cycleStart: path.count + 1)
         }
-        if f.thread < 0 && !(v0 >= 0 && moves.isEmpty) {
-            m.detail = ""
-            m.details = [:]
-            _ = s.withUnsafeMutableBufferPointer { b -> Int32 in
-                let p = b.baseAddress!
-                var skip = (0..<m.violationCount).reduce(UInt64(0)) { $1 == Int(f.id) ? $0 : $0 | (1 << UInt64($1)) }
-                // A user invariant that cannot be evaluated is a model error: evaluate them for its sentence.
-                if f.id == Machine.id(.modelError) { skip &= (1 << UInt64(m.builtinCount)) - 1 }
-                let x = m.checkState(p, skip: skip)
-                return x >= 0 ? x : m.checkStuck(p)
-            }
-            message = m.details[f.id]?.text ?? m.detail      // a stuck state may break several invariants
-            let idx = Int(f.id) - m.builtinCount
+        if f.thread < 0 && !(!o0.raised.isEmpty && moves.isEmpty) {
+            message = s.withUnsafeMutableBufferPointer { m.explainState($0.baseAddress!, violation: f.id)?.text ?? "" }
+            let idx = f.id.index - m.builtinCount
             if idx >= 0 { anchor = model.userInvariants[idx].location.description }
             else if let lastStep = steps.last { anchor = lastStep.location }
         }

@@ -12,7 +12,7 @@ protocol VisitedStates: ~Copyable {
     var bytes: Int { get }
     /// Inserts a state reached by a step of the state being expanded (or the initial state);
     /// true when it is new. `raised` is the step's violation mask.
-    mutating func insert(_ fp: UInt64, raised: UInt64) -> Bool
+    mutating func insert(_ fp: UInt64, raised: ViolationSet) -> Bool
     /// The search starts a new breadth-first level.
     mutating func beginLevel()
     /// The search starts expanding the next state of its frontier, `s`.
@@ -29,7 +29,7 @@ protocol VisitedStates: ~Copyable {
 }
 
 extension FingerprintSet: VisitedStates {
-    @inline(__always) mutating func insert(_ fp: UInt64, raised: UInt64) -> Bool { insert(fp) }
+    @inline(__always) mutating func insert(_ fp: UInt64, raised: ViolationSet) -> Bool { insert(fp) }
     @inline(__always) mutating func beginLevel() {}
     @inline(__always) mutating func beginSource(_ s: UnsafePointer<Word>, stride: Int) {}
     @inline(__always) mutating func sourceStops() {}
@@ -127,7 +127,7 @@ struct TransitionGraph: ~Copyable, VisitedStates {
     /// The state being expanded (-1 before the first).
     var source = -1
     var lastInserted = 0
-    let cutMask: UInt64
+    let cutMask: ViolationSet
     var overflow: String? = nil
     /// The livelock analysis passed its deadline: no verdict on livelock.
     var analysisStopped = false
@@ -139,7 +139,7 @@ struct TransitionGraph: ~Copyable, VisitedStates {
         keys = .allocate(capacity: self.capacity)
         keys.initialize(repeating: 0, count: self.capacity)
         vals = .allocate(capacity: self.capacity)
-        cutMask = Machine.stopMask | (1 << UInt64(Machine.id(.loopBound)))
+        cutMask = ViolationSet.stopping.union(ViolationSet([ViolationID(.loopBound)]))
     }
     deinit { keys.deallocate(); vals.deallocate() }
 
@@ -159,7 +159,7 @@ struct TransitionGraph: ~Copyable, VisitedStates {
         }
     }
 
-    mutating func insert(_ fp: UInt64, raised: UInt64) -> Bool {
+    mutating func insert(_ fp: UInt64, raised: ViolationSet) -> Bool {
         if (count + 1) * 4 > capacity * 3 { grow() }
         var i = home(fp)
         var new = false
@@ -179,7 +179,7 @@ struct TransitionGraph: ~Copyable, VisitedStates {
         }
         lastInserted = Int(idx)
         if source >= 0 {
-            if raised & cutMask != 0 { ends.insert(source) }
+            if raised.intersects(cutMask) { ends.insert(source) }
             else {
                 succ.append(idx)
                 if succ.count == Int(UInt32.max) { overflow = "livelock graph: \(UInt32.max) transitions reached" }

@@ -2,10 +2,11 @@
 /// invariants, and the checks on states where no thread can move (deadlock, lost wakeup,
 /// leaked references).
 extension Machine {
-    /// The first violated state invariant not in `skip` (a bitmask of violation ids already
-    /// reported), or -1. Call again with the result added to `skip` to get the next one.
-    public func checkState(_ s: UnsafeMutablePointer<Word>, skip: UInt64 = 0) -> Int32 {
-        @inline(__always) func on(_ i: Invariant) -> Bool { self.on(i) && skip & (1 << UInt64(Machine.id(i))) == 0 }
+    /// The first violated state invariant not in `skip` (violations already reported), or
+    /// nil. Call again with the result added to `skip` to get the next one.
+    public func checkState(_ s: UnsafeMutablePointer<Word>, skip skipSet: ViolationSet = .empty) -> ViolationID? {
+        let skip = skipSet.bits
+        @inline(__always) func on(_ i: Invariant) -> Bool { self.on(i) && skip & (1 << UInt64(ViolationID(i).index)) == 0 }
         let w = model.world
         let positions = positions
         let last = nLevels - 1
@@ -52,8 +53,8 @@ extension Machine {
             }
         }
         // Leaf counts stay in the on-stack tuple: no allocation on the per-state path.
-        return withUnsafeBytes(of: &leaves) { raw -> Int32 in
-            withUnsafeBytes(of: &migrations) { rawMig -> Int32 in
+        return withUnsafeBytes(of: &leaves) { raw -> ViolationID? in
+            withUnsafeBytes(of: &migrations) { rawMig -> ViolationID? in
             let counts = raw.bindMemory(to: Int.self)
             let migCounts = rawMig.bindMemory(to: Int.self)
             for p in 0..<nPages {
@@ -81,7 +82,7 @@ extension Machine {
             }
             if on(.sleepInAtomic) {
                 let x = sleepsInAtomic(s)
-                if x >= 0 { return x }
+                if let x { return x }
             }
             for (i, inv) in model.userInvariants.enumerated() where skip & (1 << UInt64(builtinCount + i)) == 0 {
                 let x = eval(inv.expr, s, -1)
@@ -89,39 +90,38 @@ extension Machine {
                     // Reported once (as a model error, which stops the path); never again.
                     evalError = false
                     invariantFailed = true
-                    if skip & (1 << UInt64(Machine.id(.modelError))) != 0 { continue }
+                    if skip & (1 << UInt64(ViolationID(.modelError).index)) != 0 { continue }
                     return modelError("invariant \(inv.name) (\(inv.location.description)) cannot be evaluated: \(evalErrorText)")
                 }
                 if x == 0 {
-                    if wantDetail { detail = "invariant \(inv.name) is false" }
-                    return Int32(builtinCount + i)
+                    let id = ViolationID(index: builtinCount + i)
+                    if wantDetail { details[id] = Explanation(text: "invariant \(inv.name) is false", pc: -1) }
+                    return id
                 }
             }
-            return -1
+            return nil
           }
         }
     }
 
-    /// Every state invariant violated in `s` and not in `skip`, as a mask of violation ids;
-    /// and whether the path stops at `s`: a stopping violation, or a user invariant that
-    /// cannot be evaluated (a model error, stopping the path even when already reported).
-    public func stateViolations(_ s: UnsafeMutablePointer<Word>, skip: UInt64) -> (mask: UInt64, stops: Bool) {
-        var mask: UInt64 = 0, sk = skip
+    /// Every state invariant violated in `s` and not in `skip`; and whether the path stops
+    /// at `s`: a stopping violation, or a user invariant that cannot be evaluated (a model
+    /// error, stopping the path even when already reported).
+    public func stateViolations(_ s: UnsafeMutablePointer<Word>, skip: ViolationSet) -> (raised: ViolationSet, stops: Bool) {
+        var found = ViolationSet(), sk = skip
         invariantFailed = false
-        while true {
-            let v = checkState(s, skip: sk)
-            if v < 0 { break }
-            mask |= 1 << UInt64(v)
-            sk |= 1 << UInt64(v)
+        while let v = checkState(s, skip: sk) {
+            found.insert(v)
+            sk.insert(v)
         }
-        return (mask, mask & Machine.stopMask != 0 || invariantFailed)
+        return (found, found.stopsPath || invariantFailed)
     }
 
     /// sleep-in-atomic: a thread whose next step may sleep (a mutex or rwsem acquisition,
     /// lock_page, uffd_sleep), whether or not it would block now, while it holds a spinlock.
     /// Checked on the state, so a sleep that never gets to run (blocked for ever) counts too,
     /// as might_sleep() fires at the call. A no-op vma_lock (no vm_private_data) does not sleep.
-    func sleepsInAtomic(_ s: UnsafeMutablePointer<Word>) -> Int32 {
+    func sleepsInAtomic(_ s: UnsafeMutablePointer<Word>) -> ViolationID? {
         for t in 0..<nThreads {
             guard case .prim(let p, _, let args, _) = ops[Int(s[pcW(t)])], p.blocks else { continue }
             // The spinlock held first (cheap), then what the call would take.
@@ -138,34 +138,32 @@ extension Machine {
             }
             return fault(.sleepInAtomic, "thread \(model.threads[t].name) calls \(what), which may sleep, while holding the spinlock \(model.lockSlots[spin].name) (BUG: sleeping function called from invalid context)")
         }
-        return -1
+        return nil
     }
 
     /// Checks a state where no thread can move: every selected stuck-state invariant is
     /// evaluated (deadlock and lost wakeups can hold together), each raising its bit in
-    /// `raised`; returns the first, or -1. (Leaked references are checked when a thread returns.)
-    public func checkStuck(_ s: UnsafeMutablePointer<Word>) -> Int32 {
+    /// the returned set (empty: none). (Leaked references are checked when a thread returns.)
+    public func checkStuck(_ s: UnsafeMutablePointer<Word>) -> ViolationSet {
         raised = 0
-        var result: Int32 = -1
         var others: [Int] = []
         for t in 0..<nThreads where !finished(s, t) {
             if case .prim(.uffdSleep, _, _, _) = ops[Int(s[pcW(t)])] {
                 let real = Int(s[waitRealW(t)]) - 1
                 if real >= 0 && real < model.wokenAddresses && UInt32(bitPattern: s[wokenWord + real / 32]) & (UInt32(1) << UInt32(real % 32)) != 0 && on(.lostWakeup) {
-                    result = first(result, fault(.lostWakeup, "thread \(model.threads[t].name) sleeps on a userfault at \(real) (message address \(Int(s[waitMsgW(t)]) - 1)) although a completed UFFDIO_CONTINUE woke that address\(mapped(s, real) ? " and it is mapped" : ""); nothing will wake it"))
+                    _ = fault(.lostWakeup, "thread \(model.threads[t].name) sleeps on a userfault at \(real) (message address \(Int(s[waitMsgW(t)]) - 1)) although a completed UFFDIO_CONTINUE woke that address\(mapped(s, real) ? " and it is mapped" : ""); nothing will wake it")
                 }
                 continue
             }
             others.append(t)
         }
         if !others.isEmpty && on(.deadlock) {
-            let names = others.map { t -> String in
+            _ = fault(.deadlock, "no thread can move; blocked: " + others.map { t -> String in
                 let pc = Int(s[pcW(t)])
                 return "\(model.threads[t].name) at \(model.info[pc].location.description) (\(model.info[pc].statement))" + waitsFor(s, t)
-            }
-            result = first(result, fault(.deadlock, "no thread can move; blocked: " + names.joined(separator: "; ")))
+            }.joined(separator: "; "))
         }
-        return result
+        return ViolationSet(bits: raised)
     }
 
     /// For a message: the lock a blocked thread waits for and who holds it (naming a holder

@@ -103,4 +103,34 @@ extension Machine {
         }
         return out
     }
+
+    // MARK: - Names for messages
+
+    public func entryName(_ h: HPTE) -> String { entryName(vma: h.vma, hp: h.hp, pos: h.pos) }
+    public func entryName(vma: Int, hp: Int, pos: Int) -> String {
+        let k = depthOf(pos)
+        var path = "\(g.treeLevels[k].name)"
+        if k > 0 { path += "[\(pos - baseAt(k))]" }
+        return "\(model.world.vmas[vma].name).hp\(hp).\(path)"
+    }
+
+    public func describe(_ w: Word) -> String {
+        switch tagOf(w) {
+        case .int: return "\(intOf(w))"
+        case .null: return "NULL"
+        case .page: return "P\(payload(w))"
+        case .lock: return model.lockSlots[lockSlotOf(w)].name
+        case .variable: return model.world.variables[payload(w)].name
+        case .hpte:
+            let h = HPTE(w)
+            return "hpte(\(entryName(h)))" + (h.dangling ? " [dangling]" : "")
+        case .entry:
+            let e = PTEValue(w)
+            switch e.kind {
+            case .leaf: return "leaf(P\(e.page)+\(e.sub))"
+            case .migration: return "migration(P\(e.page)+\(e.sub))"
+            default: return e.kind.name
+            }
+        }
+    }
 }

@@ -8,7 +8,7 @@ extension Machine {
     /// its effect, its result in the destination local and its preconditions. Does not move
     /// the thread's pc. Returns every violation it raised (bit = violation id) and whether
     /// the operation completed (`false` only for a `write_lock` that queued its writer).
-    public func applyPrimitive(_ s: UnsafeMutablePointer<Word>, thread t: Int, pc: Int) -> (raised: UInt64, advanced: Bool) {
+    public func applyPrimitive(_ s: UnsafeMutablePointer<Word>, thread t: Int, pc: Int) -> (raised: ViolationSet, advanced: Bool) {
         guard case .prim(let p, let dst, let args, let argc) = ops[pc] else {
             preconditionFailure("applyPrimitive: op \(pc) is not a primitive")
         }
@@ -18,20 +18,20 @@ extension Machine {
         var advance = true
         _ = prim(s, t, p, dst, args, argc, &advance)
         evalError = false
-        return (raised, advance)
+        return (ViolationSet(bits: raised), advance)
     }
 
     /// Evaluates expression `expr` for thread `thread` (-1 in user invariants) over `s`.
     /// `error` is set on a type error (the caller reports `model-error`); `raised` holds
     /// violations raised by the evaluation itself (a read of a freed VMA's field is a
     /// use-after-free).
-    public func evaluate(expr: Int32, _ s: UnsafeMutablePointer<Word>, thread t: Int) -> (value: Word, error: Bool, raised: UInt64) {
+    public func evaluate(expr: Int32, _ s: UnsafeMutablePointer<Word>, thread t: Int) -> (value: Word, error: Bool, raised: ViolationSet) {
         raised = 0
         evalError = false
         let x = eval(expr, s, t)
         let e = evalError
         evalError = false
-        return (x, e, raised)
+        return (x, e, ViolationSet(bits: raised))
     }
 }
 

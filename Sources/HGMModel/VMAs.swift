@@ -23,7 +23,7 @@
 /// refuses while another VMA still uses the old one). A thread already blocked on a vma_lock
 /// that is then freed takes the no-op path when it runs, not a use-after-free.
 extension Machine {
-    func vmaPrim(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ p: Prim, _ args: Int32, _ dst: Int32) -> Int32 {
+    func vmaPrim(_ s: UnsafeMutablePointer<Word>, _ t: Int, _ p: Prim, _ args: Int32, _ dst: Int32) -> ViolationID? {
         typealias B = Model.VMAState
         @inline(__always) func set(_ w: Word) { if dst >= 0 { s[localW(t, Int(dst))] = w } }
         let me = model.threads[t].name, pname = p.signature.name
@@ -31,14 +31,14 @@ extension Machine {
         if p == .findVma {
             guard tagOf(a0) == .int else { return modelError("find_vma needs an address, got \(describe(a0))") }
             if let (v, _, _) = locate(intOf(a0), s) { set(mkInt(v)) } else { set(nullWord) }
-            return -1
+            return nil
         }
         guard tagOf(a0) == .int, intOf(a0) >= 0, intOf(a0) < model.world.vmas.count else {
             return modelError("\(pname) needs a VMA, got \(describe(a0))")
         }
         let v = intOf(a0), vm = model.world.vmas[v]
         if vmaHas(s, v, B.freed) {
-            return on(.useAfterFree) ? fault(.useAfterFree, "thread \(me) calls \(pname) on \(vm.name), which was freed (remove_vma)") : -1
+            return on(.useAfterFree) ? fault(.useAfterFree, "thread \(me) calls \(pname) on \(vm.name), which was freed (remove_vma)") : nil
         }
         guard vmaHas(s, v, B.live) else { return modelError("\(pname): \(vm.name) does not exist yet (split_vma creates it)") }
         switch p {
@@ -118,7 +118,7 @@ extension Machine {
         default:
             break
         }
-        return -1
+        return nil
     }
 
     /// want_pmd_share / page_table_shareable (§2.9): an existing shared VMA with its vma_lock,

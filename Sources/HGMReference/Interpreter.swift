@@ -235,7 +235,7 @@ final class Interpreter {
         var done = true
         func eval(_ e: Int32) -> Word {
             let (x, err, raised) = s.withUnsafeMutableBufferPointer { machine.evaluate(expr: e, $0.baseAddress!, thread: t) }
-            r |= raised
+            r |= raised.bits
             if err { r |= Interpreter.modelError }
             return x
         }
@@ -264,7 +264,7 @@ final class Interpreter {
             break
         case .prim:
             let (raised, advanced) = s.withUnsafeMutableBufferPointer { machine.applyPrimitive($0.baseAddress!, thread: t, pc: p) }
-            r |= raised
+            r |= raised.bits
             if !advanced {
                 next = p
                 if atomic { r |= Interpreter.modelError; done = false }

@@ -15,7 +15,7 @@ final class MachineTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, v, _) = m.initialState()
-        XCTAssertEqual(v, -1)
+        XCTAssertEqual(v, .empty)
         XCTAssertEqual(choices(m, s, 0), 1)
         XCTAssertNil(stepOnce(m, &s, 0))                  // A takes m
         XCTAssertEqual(choices(m, s, 1), 0)          // B blocks
@@ -156,7 +156,7 @@ final class MachineTests: XCTestCase {
         var (s, _, _) = m.initialState()
         for _ in 0..<5 { XCTAssertNil(stepOnce(m, &s, 0)) }
         let v = s.withUnsafeMutableBufferPointer { m.checkState($0.baseAddress!) }
-        XCTAssertEqual(v, -1)                        // mapcount 1 = one leaf; refcount 2 = cache + leaf
+        XCTAssertNil(v)                        // mapcount 1 = one leaf; refcount 2 = cache + leaf
         XCTAssertEqual(s[model.pageWord(0, 0)], 1)
         XCTAssertEqual(s[model.pageWord(0, 1)], 2)
     }

@@ -8,7 +8,7 @@ import XCTest
 final class MigrationTests: XCTestCase {
     func check(_ m: Machine, _ s: inout [Word]) -> String? {
         let v = s.withUnsafeMutableBufferPointer { m.checkState($0.baseAddress!) }
-        return v >= 0 ? m.name(ofViolation: v) : nil
+        return v.map(m.name(ofViolation:))
     }
     func mapcount(_ model: Model, _ s: [Word]) -> Word { s[model.pageWord(0, 0)] }
     func refcount(_ model: Model, _ s: [Word]) -> Word { s[model.pageWord(0, 1)] }

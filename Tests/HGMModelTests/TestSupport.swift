@@ -33,6 +33,6 @@ let smallHeader = """
 /// Runs one step of thread t (alternative `choice`) on s; the name of the violation it
 /// raised, or nil.
 func stepOnce(_ m: Machine, _ s: inout [Word], _ t: Int, choice: Int = 0) -> String? {
-    let v = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, t, choice: choice) }
-    return v >= 0 ? m.name(ofViolation: v) : nil
+    let o = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, t, choice: choice) }
+    return o.raised.first.map(m.name(ofViolation:))
 }

@@ -49,7 +49,7 @@ final class VMAStateTests: XCTestCase {
             """)
         let m = Machine(model: model)
         var (s, v, _) = m.initialState()
-        XCTAssertEqual(v, -1)
+        XCTAssertEqual(v, .empty)
         XCTAssertEqual(runAll(m, &s, 0), [])
     }
 
