@@ -1,6 +1,12 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// The engine's step path keeps its scratch in class properties (one Machine per worker,
+/// never shared), whose every access Swift checks for exclusivity at run time by default;
+/// in release builds that check is turned off for the two engine modules (debug builds and
+/// tests keep it).
+let engineSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "hgm-check",
     platforms: [.macOS(.v13)],
@@ -19,11 +25,11 @@ let package = Package(
         // Front end: lexer, parser, syntax tree, diagnostics, name resolution, checks.
         .target(name: "HGMSpec"),
         // Semantics: state layout, locks, page-table primitives, invariants, compiled program.
-        .target(name: "HGMModel", dependencies: ["HGMSpec"]),
+        .target(name: "HGMModel", dependencies: ["HGMSpec"], swiftSettings: engineSettings),
         // The reference semantics: a slow, simple second executor that checks the engine (design.md §9).
         .target(name: "HGMReference", dependencies: ["HGMModel", "HGMSpec"]),
         // Search engine, trace reconstruction, results (and obligation generation).
-        .target(name: "HGMCheck", dependencies: ["HGMModel", "HGMSpec", "HGMSMT", "HGMReference"]),
+        .target(name: "HGMCheck", dependencies: ["HGMModel", "HGMSpec", "HGMSMT", "HGMReference"], swiftSettings: engineSettings),
         // Reporters: text and JSON; the search never prints.
         .target(name: "HGMReport", dependencies: ["HGMCheck", "HGMModel", "HGMSpec"]),
         // Random well-formed specs for differential testing (no dependencies).

@@ -69,9 +69,8 @@ public enum Checker {
         let machine = Machine(model: model)
         var outcome = BreadthFirstSearch(machine: machine, limits: limits.forSearch(), observer: observer).run()
         if let t = limits.timeout, outcome.limit?.hasPrefix("timeout ") == true { outcome.limit = "timeout \(t) s reached" }
-        let (traced, rebuildBytes) = TraceBuilder(machine: machine, limits: limits).rebuild(outcome.findings)
+        let traced = TraceBuilder(machine: machine, parents: outcome.parents).rebuild(outcome.findings)
         let violations = traced.map(\.report)
-        outcome.stats.peakMemoryBytes = max(outcome.stats.peakMemoryBytes, rebuildBytes)
         outcome.stats.processPeakRSSBytes = processPeakRSSBytes()
         let verdict: Verdict = !violations.isEmpty ? .violated : outcome.limit != nil ? .incomplete : .holds
         var r = CheckResult(spec: model.path, scenario: model.scenario, verdict: verdict, violations: violations,

@@ -36,32 +36,34 @@ func forEachSuccessor(_ m: Machine, _ s: UnsafePointer<Word>, scratch: UnsafeMut
 }
 
 /// The expansion rule every breadth-first search shares (sequential and parallel), over
-/// `forEachSuccessor` out of `s` (a state at `depth`). A step's violations are offered to
-/// `table` (unless `settled` at a smaller depth); a step that stops its path (use-after-free,
-/// model error) has no successor and `stopped()` is called; otherwise
-/// `successor(fp, raised, thread, choice)` says whether the state is new, and a new one is
-/// checked (its state invariants offered to `table`) and handed to `enqueue` with whether
-/// its path stops there. A state where no thread can move gets the stuck-state checks.
+/// `forEachSuccessor` out of `s` (state number `source`, at `depth`; `stride` is the
+/// state's words). A step's violations are offered to `table` (unless `settled` at a
+/// smaller depth); a step that stops its path (use-after-free, model error) has no
+/// successor and `stopped()` is called; otherwise `successor(fp, raised, thread, choice)`
+/// admits the state: nil when it was seen before, else its number (-1 when it is numbered
+/// later, as the parallel search does). A new state is checked (its state invariants
+/// offered to `table`) and handed to `enqueue` with its number and whether its path stops
+/// there. A state where no thread can move gets the stuck-state checks.
 @inline(__always)
 func expand(_ m: Machine, _ s: UnsafeMutablePointer<Word>, scratch: UnsafeMutablePointer<Word>, stride: Int,
-            depth: Int, settled: ViolationSet, table: inout FindingTable, transitions: inout Int,
-            successor: (UInt64, ViolationSet, Int, Int) -> Bool, enqueue: (UnsafeMutablePointer<Word>, Bool) -> Void,
+            depth: Int, source: Int, settled: ViolationSet, table: inout FindingTable, transitions: inout Int,
+            successor: (UInt64, ViolationSet, Int, Int) -> Int?, enqueue: (UnsafeMutablePointer<Word>, Int, Bool) -> Void,
             stopped: () -> Void) -> Expansion {
     let e = forEachSuccessor(m, s, scratch: scratch, stride: stride) { t, c, o in
         transitions += 1
         let fresh = o.raised.subtracting(settled)      // a step may break several invariants at once
-        if !fresh.isEmpty { table.offer(fresh, depth + 1, fingerprint(s, stride), t, c) }
+        if !fresh.isEmpty { table.offer(fresh, depth + 1, fingerprint(s, stride), t, c, state: source) }
         if o.stopsPath { stopped(); return }
         let fp = fingerprint(scratch, stride)
-        if successor(fp, o.raised, t, c) {
+        if let n = successor(fp, o.raised, t, c) {
             let (bad, stops) = m.stateViolations(scratch, skip: settled)
-            if !bad.isEmpty { table.offer(bad, depth + 1, fp, -1, 0) }
-            enqueue(scratch, stops)
+            if !bad.isEmpty { table.offer(bad, depth + 1, fp, -1, 0, state: n) }
+            enqueue(scratch, n, stops)
         }
     }
     if case .stuck = e {
         let bad = m.checkStuck(s)      // every stuck-state finding of this state
-        if !bad.isEmpty { table.offer(bad, depth, fingerprint(s, stride), -1, 0) }
+        if !bad.isEmpty { table.offer(bad, depth, fingerprint(s, stride), -1, 0, state: source) }
     }
     return e
 }

@@ -15,16 +15,16 @@ struct FindingTable {
     }
 
     /// Offers a finding for `id`; kept when it is the first or less than the one held.
-    mutating func offer(_ id: ViolationID, _ depth: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
-        let f = Finding(id: id, depth: depth, stateFP: fp, thread: t, choice: c)
+    mutating func offer(_ id: ViolationID, _ depth: Int, _ fp: UInt64, _ t: Int, _ c: Int, state: Int) {
+        let f = Finding(id: id, depth: depth, stateFP: fp, thread: t, choice: c, state: state)
         if let b = best[id.index], !FindingTable.less(f, b) { return }
         best[id.index] = f
         found.insert(id)
     }
 
     /// Offers every id of a set.
-    mutating func offer(_ ids: ViolationSet, _ depth: Int, _ fp: UInt64, _ t: Int, _ c: Int) {
-        for id in ids { offer(id, depth, fp, t, c) }
+    mutating func offer(_ ids: ViolationSet, _ depth: Int, _ fp: UInt64, _ t: Int, _ c: Int, state: Int) {
+        for id in ids { offer(id, depth, fp, t, c, state: state) }
     }
 
     /// Ids whose finding is shallower than `depth`: a violation at `depth` cannot replace them.
@@ -35,7 +35,7 @@ struct FindingTable {
     }
 
     mutating func merge(_ other: FindingTable) {
-        for case let f? in other.best { offer(f.id, f.depth, f.stateFP, f.thread, f.choice) }
+        for case let f? in other.best { offer(f.id, f.depth, f.stateFP, f.thread, f.choice, state: f.state) }
     }
 
     /// The findings, shallowest first.

@@ -9,15 +9,18 @@ import Glibc
 ///
 /// Each level's frontier is cut into chunks that the workers take in turn; a worker expands
 /// a chunk with its own `Machine` and scratch into its own next-level queue, inserting
-/// fingerprints into a visited set shared by all (`ShardedFingerprintSet`). The levels are
-/// the same sets of states as in the sequential search, so the state and transition counts
-/// and the depth are the same for every worker count, and findings are chosen by the total
-/// order of `FindingTable`, never by which worker came first: the report is the sequential
-/// search's, apart from timing and memory figures.
+/// fingerprints into a lock-free visited set shared by all (`ConcurrentStateSet`), which
+/// keeps for each new state the least step that reaches it. At the level's end the new
+/// states are numbered in the order of those steps, which is the order the sequential
+/// search reaches them in: so the parent index (`ParentLog`), the state and transition
+/// counts, the depth and every trace are the sequential search's, and findings are chosen
+/// by the total order of `FindingTable`, never by which worker came first. The report is
+/// the sequential one, apart from timing and memory figures.
 ///
-/// Limits: livelock analysis (which records the transition graph) runs sequentially; a
-/// search stopped by a limit stops at a chunk boundary, so its partial figures depend on
-/// the schedule (its verdict, incomplete, does not).
+/// Limits: livelock analysis (which records the transition graph) runs sequentially; the
+/// visited set grows between rounds of chunks, not during one; a search stopped by a limit
+/// stops at a chunk boundary, so its partial figures depend on the schedule (its verdict,
+/// incomplete, does not).
 struct ParallelBreadthFirstSearch {
     let model: Model
     let workers: Int
@@ -26,18 +29,23 @@ struct ParallelBreadthFirstSearch {
 
     static let chunk = 512
 
-    /// One worker's own state: its machine, scratch, next-level queue and findings.
+    /// One worker's own state: its machine, scratch, next-level queue, the states it was
+    /// first to insert this level (fingerprint, queue index or -1 when the path stops
+    /// there), and findings.
     final class Worker: @unchecked Sendable {
         let m: Machine
         let scratch: UnsafeMutablePointer<Word>
         var next: StateQueue
+        var fresh: [(fp: UInt64, entry: Int)] = []
+        /// `fresh`'s keys, sorted, at the level's end.
+        var sorted: [(key: UInt64, entry: Int)] = []
         var table = FindingTable()
         var transitions = 0
         var timedOut = false
         init(model: Model) {
             m = Machine(model: model)
-            scratch = .allocate(capacity: max(1, model.words))
-            next = StateQueue(stride: model.words)
+            scratch = .allocate(capacity: FrontierEntry.stride(model.words))
+            next = StateQueue(stride: FrontierEntry.stride(model.words))
         }
         deinit { scratch.deallocate() }
     }
@@ -51,31 +59,41 @@ struct ParallelBreadthFirstSearch {
     }
 
     func run() -> BreadthFirstSearch.Outcome {
-        let stride = model.words
+        let words = model.words
+        let stride = FrontierEntry.stride(words)
         let start = Date()
-        let visited = ShardedFingerprintSet()
+        let visited = ConcurrentStateSet()
+        let parents = ParentLog()
         let ws = (0..<workers).map { _ in Worker(model: model) }
         if let to = limits.timeout {
             let d = SearchLimits.uptimeDeadline(in: to)
             for w in ws { w.m.deadline = d }
         }
+        // Successors one state can have at most: every alternative of every thread.
+        let fanout = model.threads.count * model.maxChoices
         var table = FindingTable()
         var limit: String? = nil
         var depth = 0, maxDepth = 0, transitions = 0, peak = 0
 
         // The initial state, as the sequential search does it.
         let m0 = ws[0].m
-        var (s0, v0, _) = m0.initialState()
+        let (s0, v0, _) = m0.initialState()
         let first = QueueBox(stride: stride)
-        s0.withUnsafeMutableBufferPointer { b in
+        s0.withUnsafeBufferPointer { b in
             let p = b.baseAddress!
-            let fp = fingerprint(p, stride)
-            _ = visited.insert(fp)
-            table.offer(v0, 0, fp, -1, 0)
+            let fp = fingerprint(p, words)
+            _ = visited.insert(fp, key: 0, levelStart: 0)
+            visited.count = 1
+            parents.append(ParentLog.root)
+            table.offer(v0, 0, fp, -1, 0, state: 0)
             if v0.stopsPath { return }
-            let (bad, stops) = m0.stateViolations(p, skip: .empty)
-            table.offer(bad, 0, fp, -1, 0)
-            if !stops { first.q.append(p) }
+            let (bad, stops) = m0.stateViolations(UnsafeMutablePointer(mutating: p), skip: .empty)
+            table.offer(bad, 0, fp, -1, 0, state: 0)
+            if stops { return }
+            let e = ws[0].scratch
+            e.update(from: p, count: words)
+            FrontierEntry.setNumber(e, words, 0)
+            first.q.append(e)
         }
         // The frontier's queues are owned by `current` (a level's worker queues are swapped out into it).
         var current: [QueueBox] = [first]
@@ -97,42 +115,72 @@ struct ParallelBreadthFirstSearch {
         let control = SearchControl()
         if let to = limits.timeout { control.deadline = SearchLimits.uptimeDeadline(in: to) }
         var lastReport = start
+        let room = ParallelBreadthFirstSearch.chunk * fanout * workers
+        if let why = ParentLog.unsupported(model) { limit = why; rebuild([]) }
+        var curStart = 0        // the numbers of the level being expanded: curStart..<parents.count
         while frontier.total > 0 {
             if let md = limits.maxDepth, depth >= md { limit = "max-depth \(md) reached"; break }
             maxDepth = depth
             let settled = table.settled(before: depth + 1)
-            control.reset(chunks: frontier.chunks.count, statesLeft: limits.maxStates.map { $0 - visited.count })
-            let d = depth
-            DispatchQueue.concurrentPerform(iterations: workers) { wi in
-                let w = ws[wi]
-                let m = w.m
-                // Counters and findings stay in locals while a chunk runs: the workers' objects
-                // may share cache lines, and a write per step would bounce them between cores.
-                var table = w.table, transitions = 0
-                defer { w.table = table; w.transitions += transitions }
-                var next = StateQueue(stride: stride)
-                next.swapWith(&w.next)
-                defer { w.next.swapWith(&next) }
-                while let ci = control.take() {
-                    let (qi, lo, hi) = frontier.chunks[ci]
-                    let base = frontier.queues[qi]
-                    var added = 0
-                    for i in lo..<hi {
-                        let e = expand(m, base + i * stride, scratch: w.scratch, stride: stride, depth: d, settled: settled,
-                                       table: &table, transitions: &transitions,
-                                       successor: { fp, _, _, _ in visited.insert(fp) },
-                                       enqueue: { st, stops in added += 1; if !stops { next.append(st) } },
-                                       stopped: {})
-                        if case .timedOut = e { w.timedOut = true; control.stop(); return }
+            control.reset(chunks: frontier.chunks.count, statesLeft: limits.maxStates.map { $0 - visited.count },
+                          capacity: { visited.needsRoom(for: $0 + room) })
+            let d = depth, levelStart = curStart
+            // Rounds of chunks: a round ends when the chunks are done, or when the visited set
+            // needs room (it grows between rounds) or a limit is reached.
+            while true {
+                DispatchQueue.concurrentPerform(iterations: workers) { wi in
+                    let w = ws[wi]
+                    let m = w.m
+                    // Counters and findings stay in locals while a chunk runs: the workers' objects
+                    // may share cache lines, and a write per step would bounce them between cores.
+                    var table = w.table, transitions = 0, fresh = w.fresh
+                    w.fresh = []
+                    defer { w.table = table; w.transitions += transitions; w.fresh = fresh }
+                    var next = StateQueue(stride: stride)
+                    next.swapWith(&w.next)
+                    defer { w.next.swapWith(&next) }
+                    while let ci = control.take() {
+                        let (qi, lo, hi) = frontier.chunks[ci]
+                        let base = frontier.queues[qi]
+                        let before = fresh.count
+                        for i in lo..<hi {
+                            let s = base + i * stride
+                            let source = FrontierEntry.number(s, words)
+                            let e = expand(m, s, scratch: w.scratch, stride: words, depth: d, source: source, settled: settled,
+                                           table: &table, transitions: &transitions,
+                                           successor: { fp, _, t, c in
+                                               guard visited.insert(fp, key: ParentLog.key(parent: source, thread: t, choice: c), levelStart: levelStart) else { return nil }
+                                               fresh.append((fp, -1))
+                                               return -1
+                                           },
+                                           enqueue: { st, _, stops in
+                                               if stops { return }
+                                               fresh[fresh.count - 1].entry = next.count
+                                               next.append(st)
+                                           },
+                                           stopped: {})
+                            if case .timedOut = e { w.timedOut = true; control.stop(); return }
+                        }
+                        control.finished(added: fresh.count - before)
+                        if control.stopped { return }
                     }
-                    control.finished(added: added)
-                    if control.stopped { return }
                 }
+                if control.needsRoom && !control.stopped {
+                    visited.count += control.takeAdded()
+                    visited.grow(toHold: room)
+                    control.resume()
+                    continue
+                }
+                break
             }
-            // Level end: gather findings, check limits, and make the workers' queues the frontier.
+            visited.count += control.takeAdded()
+            // Level end: gather findings, number the new states, check limits.
             for w in ws { table.merge(w.table); w.table = FindingTable() }
-            let mem = visited.bytes + current.reduce(0) { $0 + $1.q.bytes } + ws.reduce(0) { $0 + $1.next.bytes }
+            curStart = parents.count
+            number(ws, visited: visited, parents: parents, words: words)
+            let mem = visited.bytes + parents.bytes + current.reduce(0) { $0 + $1.q.bytes } + ws.reduce(0) { $0 + $1.next.bytes }
             peak = max(peak, mem)
+            if let full = ParentLog.full(parents.count) { limit = full; break }
             if ws.contains(where: \.timedOut) || control.timedOut { limit = "timeout \(limits.timeout ?? 0) s reached"; break }
             if control.stopped { limit = "max-states \(limits.maxStates ?? 0) reached"; break }
             let count = visited.count
@@ -153,15 +201,51 @@ struct ParallelBreadthFirstSearch {
             depth += 1
         }
         transitions = ws.reduce(0) { $0 + $1.transitions }
+        // A violating state found before it was numbered: its trace goes through its least parent.
+        var findings = table.findings
+        for i in findings.indices where findings[i].state < 0 {
+            let k = visited.key(of: findings[i].stateFP) ?? ParentLog.root
+            findings[i].state = ParentLog.parent(k)
+            findings[i].via = ParentLog.move(k)
+        }
         let secs = Date().timeIntervalSince(start)
         let n = visited.count
         var st = SearchStats(distinctStates: n, transitions: transitions, depth: maxDepth, seconds: secs,
                              statesPerSecond: secs > 0 ? Double(n) / secs : 0, peakMemoryBytes: peak,
-                             visitedBytesPerState: n > 0 ? Double(visited.bytes) / Double(n) : 0, stateBytes: stride * 4)
+                             visitedBytesPerState: n > 0 ? Double(visited.bytes) / Double(n) : 0, stateBytes: words * 4)
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         st.processPeakRSSBytes = Int(usage.ru_maxrss) * 1024
-        return BreadthFirstSearch.Outcome(findings: table.findings, stats: st, limit: limit)
+        return BreadthFirstSearch.Outcome(findings: findings, stats: st, limit: limit, parents: parents)
+    }
+
+    /// Numbers the states the workers inserted this level, in the order of their least
+    /// reaching step (their key), from `parents.count` on: each worker sorts its own (in
+    /// parallel), then one merge assigns the numbers, writes each key into the parent index
+    /// and each number into the state's frontier entry.
+    func number(_ ws: [Worker], visited: ConcurrentStateSet, parents: ParentLog, words: Int) {
+        DispatchQueue.concurrentPerform(iterations: ws.count) { wi in
+            let w = ws[wi]
+            w.sorted = w.fresh.map { (visited.key(of: $0.fp)!, $0.entry) }
+            w.sorted.sort { $0.key < $1.key }
+            w.fresh.removeAll(keepingCapacity: true)
+        }
+        let total = ws.reduce(0) { $0 + $1.sorted.count }
+        let first = parents.count
+        parents.reserve(first + total)
+        let keys = parents.base
+        var at = ws.map { _ in 0 }
+        for n in first..<(first + total) {
+            var best = -1
+            for (wi, w) in ws.enumerated() where at[wi] < w.sorted.count {
+                if best < 0 || w.sorted[at[wi]].key < ws[best].sorted[at[best]].key { best = wi }
+            }
+            let (k, entry) = ws[best].sorted[at[best]]
+            at[best] += 1
+            keys[n] = k
+            if entry >= 0 { FrontierEntry.setNumber(ws[best].next[entry], words, n) }
+        }
+        parents.extend(to: first + total)
     }
 }
 
@@ -171,70 +255,48 @@ final class QueueBox: @unchecked Sendable {
     init(stride: Int) { q = StateQueue(stride: stride) }
 }
 
-/// Hands out a level's chunks to workers, counts the states they add, and stops the level
-/// when `--max-states` or the deadline is reached in the middle of it. Behind one mutex,
-/// taken once a chunk.
+/// Hands out a level's chunks to workers, counts the states they add, and stops a round
+/// when `--max-states` or the deadline is reached in the middle of the level, or when the
+/// visited set needs room (`needsRoom`: the search grows it and resumes the level). Behind
+/// one mutex, taken once a chunk.
 final class SearchControl: @unchecked Sendable {
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private var nextChunk = 0, chunks = 0
-    private var added = 0, statesLeft: Int?
+    private var added = 0, unclaimed = 0, statesLeft: Int?
+    private var full: (Int) -> Bool = { _ in false }
     /// A limit was reached in the middle of the level (states, or `timedOut`).
     private(set) var stopped = false
     private(set) var timedOut = false
+    /// The visited set may fill up in this round: grow it, then `resume`.
+    private(set) var needsRoom = false
     /// Uptime (ns) at which the search stops; 0: none.
     var deadline: UInt64 = 0
     init() { lock = .allocate(capacity: 1); pthread_mutex_init(lock, nil) }
     deinit { pthread_mutex_destroy(lock); lock.deallocate() }
-    func reset(chunks n: Int, statesLeft left: Int?) {
-        pthread_mutex_lock(lock); nextChunk = 0; chunks = n; added = 0; statesLeft = left; pthread_mutex_unlock(lock)
+    /// A new level of `n` chunks; `full(k)` says whether the visited set needs room before
+    /// `k` more states (those added since the last `takeAdded`) and the chunks in flight.
+    func reset(chunks n: Int, statesLeft left: Int?, capacity full: @escaping (Int) -> Bool) {
+        pthread_mutex_lock(lock)
+        nextChunk = 0; chunks = n; added = 0; unclaimed = 0; statesLeft = left; needsRoom = false; self.full = full
+        pthread_mutex_unlock(lock)
     }
     func take() -> Int? {
         pthread_mutex_lock(lock); defer { pthread_mutex_unlock(lock) }
         if !stopped && deadline != 0 && DispatchTime.now().uptimeNanoseconds >= deadline { stopped = true; timedOut = true }
-        if stopped || nextChunk >= chunks { return nil }
+        if stopped || needsRoom || nextChunk >= chunks { return nil }
+        if full(unclaimed) { needsRoom = true; return nil }
         nextChunk += 1
         return nextChunk - 1
     }
     func finished(added n: Int) {
         pthread_mutex_lock(lock)
-        added += n
+        added += n; unclaimed += n
         if let l = statesLeft, added >= l { stopped = true }
         pthread_mutex_unlock(lock)
     }
+    /// The states added since the last call (no worker may run).
+    func takeAdded() -> Int { defer { unclaimed = 0 }; return unclaimed }
+    /// Goes on with the level's remaining chunks (after the visited set grew).
+    func resume() { needsRoom = false }
     func stop() { pthread_mutex_lock(lock); stopped = true; pthread_mutex_unlock(lock) }
-}
-
-/// The visited set of a parallel search: fingerprints split by their low bits into shards,
-/// each a `FingerprintSet` behind its own mutex (with few workers, locks are rarely
-/// contended; a shard grows on its own, without stopping the others).
-final class ShardedFingerprintSet: @unchecked Sendable {
-    static let shardBits = 6
-    static let shards = 1 << shardBits
-    private let sets: UnsafeMutablePointer<FingerprintSet>
-    private let locks: UnsafeMutablePointer<pthread_mutex_t>
-
-    init() {
-        sets = .allocate(capacity: Self.shards)
-        locks = .allocate(capacity: Self.shards)
-        for i in 0..<Self.shards {
-            (sets + i).initialize(to: FingerprintSet(capacity: 1 << 8))
-            pthread_mutex_init(locks + i, nil)
-        }
-    }
-    deinit {
-        for i in 0..<Self.shards { pthread_mutex_destroy(locks + i) }
-        sets.deinitialize(count: Self.shards); sets.deallocate()
-        locks.deallocate()
-    }
-
-    @inline(__always) func insert(_ fp: UInt64) -> Bool {
-        let i = Int(fp & UInt64(Self.shards - 1))
-        pthread_mutex_lock(locks + i)
-        let new = sets[i].insert(fp)
-        pthread_mutex_unlock(locks + i)
-        return new
-    }
-    /// Read between levels (no worker running).
-    var count: Int { (0..<Self.shards).reduce(0) { $0 + sets[$1].count } }
-    var bytes: Int { (0..<Self.shards).reduce(0) { $0 + sets[$1].bytes } }
 }

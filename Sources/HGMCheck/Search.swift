@@ -11,6 +11,12 @@ public struct Finding: Sendable {
     /// -1 for a violating state; otherwise the thread whose step (alternative `choice`) violates.
     public var thread: Int
     public var choice: Int
+    /// The number of the state the trace goes to (`ParentLog`): the violating state, or the
+    /// source of the violating step; or, when `via` is set, the violating state's parent.
+    public var state: Int
+    /// The step from `state` into the violating state, when the parallel search found it
+    /// before numbering it.
+    public var via: (thread: Int, choice: Int)? = nil
     /// A livelock's cycle: the fingerprints of its states in order, from the successor of
     /// `stateFP` round to `stateFP` itself. Empty for every other finding.
     public var cycle: [UInt64] = []
@@ -35,6 +41,8 @@ public struct BreadthFirstSearch {
         public var findings: [Finding]
         public var stats: SearchStats
         public var limit: String?
+        /// The parent index the findings' traces are read from.
+        public var parents: ParentLog
     }
 
     /// Explores every interleaving. When `livelock` is checked and the model has loops
@@ -62,7 +70,7 @@ public struct BreadthFirstSearch {
         if let (x, cycle) = found {
             let fps = graph.fingerprints(of: cycle + [x])
             out.findings.append(Finding(id: ViolationID(.livelock), depth: graph.depth(of: x) + cycle.count, stateFP: fps[x]!,
-                                        thread: -1, choice: 0, cycle: cycle.map { fps[$0]! }))
+                                        thread: -1, choice: 0, state: x, cycle: cycle.map { fps[$0]! }))
             out.findings.sort { ($0.depth, $0.id) < ($1.depth, $1.id) }
         }
         let st = out.stats
@@ -74,14 +82,18 @@ public struct BreadthFirstSearch {
 
     /// The breadth-first search proper, generic over its visited set so that the plain
     /// search (FingerprintSet, whose graph hooks are empty) is compiled without them.
+    /// States are numbered in the order they are first reached (`ParentLog`); a frontier
+    /// entry is the state's words followed by its number (`FrontierEntry`).
     func explore<V: VisitedStates & ~Copyable>(_ visited: inout V) -> Outcome {
         let m = machine
-        let stride = m.model.words
+        let words = m.model.words
+        let stride = FrontierEntry.stride(words)
         let start = Date()
         var cur = StateQueue(stride: stride)
         var next = StateQueue(stride: stride)
         let scratch = UnsafeMutablePointer<Word>.allocate(capacity: stride)
         defer { scratch.deallocate() }
+        let parents = ParentLog()
         var table = FindingTable()
         var transitions = 0
         var depth = 0
@@ -96,18 +108,22 @@ public struct BreadthFirstSearch {
         let (s0, v0, _) = m.initialState()
         s0.withUnsafeBufferPointer { b in
             let p = b.baseAddress!
-            let fp = fingerprint(p, stride)
+            let fp = fingerprint(p, words)
             _ = visited.insert(fp, raised: .empty)
-            table.offer(v0, 0, fp, -1, 0)
+            parents.append(ParentLog.root)
+            table.offer(v0, 0, fp, -1, 0, state: 0)
             if v0.stopsPath { return }
             let (bad, stops) = m.stateViolations(UnsafeMutablePointer(mutating: p), skip: .empty)
-            table.offer(bad, 0, fp, -1, 0)
+            table.offer(bad, 0, fp, -1, 0, state: 0)
             if stops { visited.lastInsertedStops(); return }
-            cur.append(p)
+            scratch.update(from: p, count: words)
+            FrontierEntry.setNumber(scratch, words, 0)
+            cur.append(scratch)
         }
 
         var lastReport = start
         var sinceCheck = 0
+        if let why = ParentLog.unsupported(m.model) { limit = why; cur.removeAll() }
         search: while cur.count > 0 {
             if let md = limits.maxDepth, depth >= md { limit = "max-depth \(md) reached"; break }
             maxDepth = depth
@@ -115,20 +131,31 @@ public struct BreadthFirstSearch {
             let settled = table.settled(before: depth + 1)     // nothing at depth + 1 can replace these
             for i in 0..<cur.count {
                 let s = cur[i]
-                visited.beginSource(s, stride: stride)
-                let e = expand(m, s, scratch: scratch, stride: stride, depth: depth, settled: settled, table: &table, transitions: &transitions,
-                               successor: { fp, raised, _, _ in visited.insert(fp, raised: raised) },
-                               enqueue: { if !$1 { next.append($0) } else { visited.lastInsertedStops() } },
+                let source = FrontierEntry.number(s, words)
+                visited.beginSource(s, stride: words)
+                let e = expand(m, s, scratch: scratch, stride: words, depth: depth, source: source, settled: settled,
+                               table: &table, transitions: &transitions,
+                               successor: { fp, raised, t, c in
+                                   guard visited.insert(fp, raised: raised) else { return nil }
+                                   let number = parents.count
+                                   parents.append(ParentLog.key(parent: source, thread: t, choice: c))
+                                   return number
+                               },
+                               enqueue: { st, number, stops in
+                                   if stops { visited.lastInsertedStops(); return }
+                                   FrontierEntry.setNumber(st, words, number)
+                                   next.append(st)
+                               },
                                stopped: { visited.sourceStops() })
                 if case .timedOut = e { m.timedOut = false; limit = "timeout \(limits.timeout ?? 0) s reached"; break search }
                 if case .stuck = e { visited.sourceStuck(ended: m.ended(s)) }
                 sinceCheck += 1
                 if sinceCheck >= 2048 {
                     sinceCheck = 0
-                    let mem = visited.bytes + cur.bytes + next.bytes
+                    let mem = visited.bytes + cur.bytes + next.bytes + parents.bytes
                     peak = max(peak, mem)
                     if let ms = limits.maxStates, visited.count >= ms { limit = "max-states \(ms) reached"; break search }
-                    if let o = visited.overflow { limit = o; break search }
+                    if let o = visited.overflow ?? ParentLog.full(parents.count) { limit = o; break search }
                     if let mm = limits.maxMemoryBytes, mem >= mm { limit = "max-memory \(mm / (1 << 20)) MiB reached"; break search }
                     let now = Date()
                     if let to = limits.timeout, now.timeIntervalSince(start) >= to { limit = "timeout \(to) s reached"; break search }
@@ -143,16 +170,28 @@ public struct BreadthFirstSearch {
             next.removeAll()
             depth += 1
         }
-        peak = max(peak, visited.bytes + cur.bytes + next.bytes)
+        peak = max(peak, visited.bytes + cur.bytes + next.bytes + parents.bytes)
         let secs = Date().timeIntervalSince(start)
         let stats = SearchStats(distinctStates: visited.count, transitions: transitions, depth: maxDepth, seconds: secs,
                                 statesPerSecond: secs > 0 ? Double(visited.count) / secs : 0, peakMemoryBytes: peak,
                                 visitedBytesPerState: visited.count > 0 ? Double(visited.bytes) / Double(visited.count) : 0,
-                                stateBytes: stride * 4)
+                                stateBytes: words * 4)
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         var st = stats
         st.processPeakRSSBytes = Int(usage.ru_maxrss) * 1024
-        return Outcome(findings: table.findings, stats: st, limit: limit)
+        return Outcome(findings: table.findings, stats: st, limit: limit, parents: parents)
+    }
+}
+
+/// A frontier entry: a state's words, then its number (two words, low half first).
+enum FrontierEntry {
+    @inline(__always) static func stride(_ words: Int) -> Int { words + 2 }
+    @inline(__always) static func number(_ e: UnsafePointer<Word>, _ words: Int) -> Int {
+        Int(UInt32(bitPattern: e[words])) | Int(UInt32(bitPattern: e[words + 1])) << 32
+    }
+    @inline(__always) static func setNumber(_ e: UnsafeMutablePointer<Word>, _ words: Int, _ n: Int) {
+        e[words] = Word(bitPattern: UInt32(truncatingIfNeeded: n))
+        e[words + 1] = Word(bitPattern: UInt32(truncatingIfNeeded: n >> 32))
     }
 }

@@ -2,51 +2,30 @@ import Foundation
 import HGMModel
 import HGMSpec
 
-/// Rebuilds shortest traces for findings. The main search keeps fingerprints only, so the
-/// traces are found by a second breadth-first search that records parents, under the same
-/// expansion rules, stopping once every target is reached; the path is then replayed with
-/// the machine explaining each step. This costs memory only when something was found.
-///
-/// The second search keeps whole states and a parent link per state, so it is bounded by
-/// the run's limits too: the time left before `limits.deadline` and `limits.maxMemoryBytes`.
-/// A finding whose trace it could not reach within them is still reported, without a trace
-/// and with `traceMissing` saying why.
+/// Turns findings into reports with traces. The path to each finding is read from the
+/// search's parent index (`ParentLog`), not searched for again; it is then replayed with
+/// the machine explaining each step. A livelock's cycle is walked by its fingerprints.
 public struct TraceBuilder {
     public let machine: Machine
-    public var limits: SearchLimits
+    public let parents: ParentLog
 
-    public init(machine: Machine, limits: SearchLimits = SearchLimits()) { self.machine = machine; self.limits = limits }
+    public init(machine: Machine, parents: ParentLog) { self.machine = machine; self.parents = parents }
 
     typealias Move = (thread: Int, choice: Int)
 
-    public func reports(for findings: [Finding]) -> [ViolationReport] { rebuild(findings).traced.map(\.report) }
+    public func reports(for findings: [Finding]) -> [ViolationReport] { rebuild(findings).map(\.report) }
 
     /// The reports, each with the engine steps of its trace (path, livelock cycle, violating
-    /// step), which the reference semantics replays before anything is reported (empty for
-    /// a trace that could not be rebuilt within the limits); and the most memory the
-    /// rebuilding search used (bytes, estimated).
-    public func rebuild(_ findings: [Finding]) -> (traced: [(report: ViolationReport, moves: [(thread: Int, choice: Int)])], peakBytes: Int) {
-        let found = searchPaths(to: Set(findings.map(\.stateFP)), maxDepth: findings.map(\.depth).max() ?? 0)
-        let traced = findings.map { f -> (report: ViolationReport, moves: [(thread: Int, choice: Int)]) in
-            guard let path = found.paths[f.stateFP] ?? (found.stopped == nil ? [] : nil) else { return (unrebuilt(f, found.stopped!), []) }
+    /// step), which the reference semantics replays before anything is reported.
+    public func rebuild(_ findings: [Finding]) -> [(report: ViolationReport, moves: [(thread: Int, choice: Int)])] {
+        findings.map { f in
+            var path = parents.path(to: f.state)
+            if let v = f.via { path.append(v) }
             let cycle = f.cycle.isEmpty ? [] : cycleMoves(from: path, through: f.cycle)
             var moves = path + cycle
             if f.thread >= 0 { moves.append((f.thread, f.choice)) }
             return (f.cycle.isEmpty ? report(f, path: path) : report(f, path: path, cycle: cycle), moves)
         }
-        return (traced, found.peakBytes)
-    }
-
-    /// A violation the search found whose trace the rebuilding search did not reach within
-    /// the limits: reported as found, without steps.
-    func unrebuilt(_ f: Finding, _ why: String) -> ViolationReport {
-        let name = machine.name(ofViolation: f.id)
-        let help = Invariant(rawValue: name)?.help ?? "User invariant declared in the spec."
-        let note = "its trace could not be rebuilt within the limit (\(why))"
-        var r = ViolationReport(invariant: name, message: "\(name) is violated in an interleaving of \(f.depth) step\(f.depth == 1 ? "" : "s") the search found; \(note)",
-                                help: help, location: nil, trace: [], contextSwitches: 0)
-        r.traceMissing = note
-        return r
     }
 
     /// The steps that go round a livelock's cycle: from the state the path reaches, for each
@@ -72,75 +51,6 @@ public struct TraceBuilder {
             _ = s.withUnsafeMutableBufferPointer { m.step($0.baseAddress!, mv.thread, choice: mv.choice) }
         }
         return moves
-    }
-
-    struct Paths {
-        var paths: [UInt64: [Move]] = [:]
-        /// The limit that stopped the search before it reached every target.
-        var stopped: String? = nil
-        var peakBytes = 0
-    }
-
-    func searchPaths(to targets: Set<UInt64>, maxDepth: Int) -> Paths {
-        let m = machine
-        let stride = m.model.words
-        var parent: [UInt64: (UInt64, Int, Int)] = [:]
-        var remaining = targets
-        var result = Paths()
-        let deadline = limits.deadline
-        // Whole states (array header and words) plus the parent table (keys, values, spare capacity).
-        let stateCost = 48 + stride * MemoryLayout<Word>.stride
-        var cur: [[Word]] = []
-        var next: [[Word]] = []
-        var sinceCheck = 0
-        /// Checks the limits every 1024 expansions; the reason when one is reached.
-        func overLimit(force: Bool = false) -> String? {
-            sinceCheck += 1
-            if !force && sinceCheck < 1024 { return nil }
-            sinceCheck = 0
-            let bytes = parent.capacity * (MemoryLayout<UInt64>.stride + MemoryLayout<(UInt64, Int, Int)>.stride + 1) + (cur.count + next.count) * stateCost
-            result.peakBytes = max(result.peakBytes, bytes)
-            if let mm = limits.maxMemoryBytes, bytes >= mm { return "max-memory \(mm / (1 << 20)) MiB reached while rebuilding" }
-            if let d = deadline, Date() >= d { return "timeout \(limits.timeout ?? 0) s reached while rebuilding" }
-            return nil
-        }
-        let (s0, v0, _) = m.initialState()
-        let fp0 = s0.withUnsafeBufferPointer { fingerprint($0.baseAddress!, stride) }
-        func path(_ fp: UInt64) -> [Move] {
-            var moves: [Move] = []
-            var x = fp
-            while x != fp0, let (p, t, c) = parent[x] { moves.append((t, c)); x = p }
-            return moves.reversed()
-        }
-        if remaining.remove(fp0) != nil { result.paths[fp0] = [] }
-        if v0.stopsPath { return result }
-        cur = [s0]
-        var depth = 0
-        parent.reserveCapacity(1024)
-        var scratch = [Word](repeating: 0, count: stride)
-        search: while !cur.isEmpty && !remaining.isEmpty && depth <= maxDepth {
-            next = []
-            for var s in cur {
-                if let why = overLimit() { result.stopped = why; break search }
-                let fp = s.withUnsafeBufferPointer { fingerprint($0.baseAddress!, stride) }
-                s.withUnsafeBufferPointer { sb in scratch.withUnsafeMutableBufferPointer { xb in
-                    let x = xb.baseAddress!
-                    _ = forEachSuccessor(m, sb.baseAddress!, scratch: x, stride: stride) { t, c, o in
-                        if o.stopsPath { return }
-                        let nfp = fingerprint(x, stride)
-                        if nfp == fp0 || parent[nfp] != nil { return }
-                        parent[nfp] = (fp, t, c)
-                        if remaining.remove(nfp) != nil { result.paths[nfp] = path(nfp) }
-                        if !m.stateViolations(x, skip: .empty).stops { next.append(Array(xb)) }
-                    }
-                } }
-            }
-            cur = next
-            next = []
-            depth += 1
-        }
-        _ = overLimit(force: true)
-        return result
     }
 
     func report(_ f: Finding, path: [Move], cycle: [Move] = []) -> ViolationReport {

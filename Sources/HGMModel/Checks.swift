@@ -122,10 +122,14 @@ extension Machine {
     /// Checked on the state, so a sleep that never gets to run (blocked for ever) counts too,
     /// as might_sleep() fires at the call. A no-op vma_lock (no vm_private_data) does not sleep.
     func sleepsInAtomic(_ s: UnsafeMutablePointer<Word>) -> ViolationID? {
+        guard spinSlots.count > 0 else { return nil }
         for t in 0..<nThreads {
             guard case .prim(let p, _, let args, _) = ops[Int(s[pcW(t)])], p.blocks else { continue }
             // The spinlock held first (cheap), then what the call would take.
-            guard let spin = (0..<nLocks).first(where: { lockSpin[$0] && holds(s, t, $0) }) else { continue }
+            var held = -1
+            for i in spinSlots where holds(s, t, i) { held = i; break }
+            guard held >= 0 else { continue }
+            let spin = held
             var what = "uffd_sleep"
             if p != .uffdSleep {
                 let lw = eval(argList[Int(args)], s, t)

@@ -33,8 +33,8 @@ public final class Machine {
     var details: [ViolationID: Explanation] = [:]
     /// Bitmask of every violation raised during the current call (a step may raise several).
     var raised: UInt64 = 0
-    static let stopMask: UInt64 = ViolationSet.stopping.bits
-    static let useAfterFreeBit: UInt64 = 1 << UInt64(ViolationID(.useAfterFree).index)
+    @inline(__always) static var stopMask: UInt64 { ViolationSet.stopping.bits }
+    @inline(__always) static var useAfterFreeBit: UInt64 { 1 << UInt64(ViolationID(.useAfterFree).index) }
     var curPC = 0
     /// Set by `checkState` when a user invariant could not be evaluated (see `stateViolations`).
     var invariantFailed = false
@@ -47,6 +47,8 @@ public final class Machine {
     let lockOff: UnsafeMutableBufferPointer<Int>
     let lockRW: UnsafeMutableBufferPointer<Bool>
     let lockSpin: UnsafeMutableBufferPointer<Bool>
+    /// The lock slots that are spinlocks (sleep-in-atomic looks only at these).
+    let spinSlots: UnsafeMutableBufferPointer<Int>
     let lockRankOf: UnsafeMutableBufferPointer<Int>
     let pDepth: UnsafeMutableBufferPointer<Int>
     let pParent: UnsafeMutableBufferPointer<Int>
@@ -109,6 +111,7 @@ public final class Machine {
         lockOff = copy(model.lockSlots.map(\.offset))
         lockRW = copy(model.lockSlots.map { $0.kind == .rwsem })
         lockSpin = copy(model.lockSlots.map { $0.kind == .spinlock })
+        spinSlots = copy(model.lockSlots.indices.filter { model.lockSlots[$0].kind == .spinlock })
         lockRankOf = copy(model.lockSlots.map { model.lockRank[$0.lockClass] ?? -1 })
         pDepth = copy((0..<g.positions).map { g.depth(ofPos: $0) })
         pParent = copy((0..<g.positions).map { $0 == 0 ? -1 : g.parent(ofPos: $0) })
@@ -148,7 +151,7 @@ public final class Machine {
     deinit {
         ops.deallocate(); exprStart.deallocate(); exprCode.deallocate(); argList.deallocate(); targets.deallocate()
         stack.deallocate(); inAtomic.deallocate(); loopScratch.deallocate()
-        for b in [ptlTableOf, rootLockOf, tBase, lockOff, lockRankOf, pDepth, pParent, pOffset, dSize, dBase, treeBases, canonLock, defaultLock, tableLock, vmaLockS, vmaStartA, vmaOfLock] { b.deallocate() }
+        for b in [ptlTableOf, rootLockOf, tBase, lockOff, lockRankOf, pDepth, pParent, pOffset, dSize, dBase, treeBases, canonLock, defaultLock, tableLock, vmaLockS, vmaStartA, vmaOfLock, spinSlots] { b.deallocate() }
         lockRW.deallocate(); lockSpin.deallocate(); vmaShared.deallocate()
     }
 

@@ -71,6 +71,10 @@ public struct Model: Sendable {
     /// Whether the state graph can have a cycle the livelock analysis must examine: with
     /// `loop-bound` checked, a bounded loop past its bound ends the path, so only the other
     /// backward jumps can cycle.
+    /// The most alternatives one step has (the widest `either`; 1 without one).
+    public var maxChoices: Int {
+        ops.reduce(1) { if case .either(_, let n) = $1 { return max($0, Int(n)) }; return $0 }
+    }
     public var mayCycle: Bool { enabled.contains(.loopBound) ? hasUnboundedLoops : hasLoops }
 
     // MARK: layout accessors

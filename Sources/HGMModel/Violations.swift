@@ -25,10 +25,14 @@ public struct ViolationSet: Hashable, Sendable, Sequence {
 
     @inline(__always) public init(bits: UInt64 = 0) { self.bits = bits }
     public init(_ ids: [ViolationID]) { bits = ids.reduce(0) { $0 | (1 << UInt64($1.index)) } }
+    @inline(__always) public init(_ id: ViolationID) { bits = 1 << UInt64(id.index) }
 
-    public static let empty = ViolationSet()
-    /// The violations that stop a path (see `ViolationID.stopsPath`).
-    public static let stopping = ViolationSet([ViolationID(.modelError), ViolationID(.useAfterFree)])
+    public static var empty: ViolationSet { ViolationSet() }
+    /// The violations that stop a path (see `ViolationID.stopsPath`). Computed, not stored:
+    /// a stored static would cost a `swift_once` check on the step path.
+    @inline(__always) public static var stopping: ViolationSet {
+        ViolationSet(bits: 1 << UInt64(ViolationID(.modelError).index) | 1 << UInt64(ViolationID(.useAfterFree).index))
+    }
 
     @inline(__always) public var isEmpty: Bool { bits == 0 }
     @inline(__always) public func contains(_ id: ViolationID) -> Bool { bits & (1 << UInt64(id.index)) != 0 }

@@ -32,7 +32,7 @@ struct Check: ParsableCommand {
         let tty = isatty(2) != 0
         for spec in loadSpecs(paths, sources: sources, errors: &errors) {
             let progress = tty ? Progress() : nil
-            let r = Pipeline.run(spec, limits: limits.search, z3Timeout: z3.z3Timeout, noProve: noProve, observer: progress, reference: reference)
+            let r = Pipeline.run(spec, limits: limits.search(), z3Timeout: z3.z3Timeout, noProve: noProve, observer: progress, reference: reference)
             progress?.done()
             switch r {
             case .success(let x): results.append(x)

@@ -76,7 +76,7 @@ struct Gate: ParsableCommand {
         let slots = Slots(count: gated.count)
         let next = Counter()
         let work = gated
-        let (lim, z3t, np) = (limits.search, z3.z3Timeout, noProve)
+        let (lim, z3t, np) = (limits.search(sharing: jobs), z3.z3Timeout, noProve)
         let cache = ObligationCache()       // a geometry's generated obligations are discharged once per run
         DispatchQueue.concurrentPerform(iterations: min(jobs, work.count)) { _ in
             while true {

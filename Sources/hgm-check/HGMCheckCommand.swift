@@ -74,23 +74,26 @@ struct Limits: ParsableArguments {
     var timeout: Double?
     @Option(help: "Stop when the search uses this many MiB (verdict: incomplete).")
     var maxMemory: Int?
-    @Option(help: "Search threads. 1 (the default) is the sequential search; N > 1 runs a level-synchronous parallel search whose report is the same apart from timing and memory figures (checked against the reference semantics by the differential tests). Livelock analysis always runs on one.")
-    var workers: Int = 1
+    @Option(help: "Search threads (default: the machine's cores; for gate, the cores left over by --jobs). 1 is the sequential search; N > 1 runs a level-synchronous parallel search whose report is the same apart from timing and memory figures (checked against the sequential search and the reference semantics by the differential tests). Livelock analysis always runs on one.")
+    var workers: Int?
 
     func validate() throws {
         if let v = maxStates, v <= 0 { throw ValidationError("--max-states must be positive") }
         if let v = maxDepth, v < 0 { throw ValidationError("--max-depth must not be negative") }
         if let v = timeout, !(v > 0) || !v.isFinite { throw ValidationError("--timeout must be a positive, finite number of seconds (got \(v))") }
         if let v = maxMemory, v <= 0 { throw ValidationError("--max-memory must be a positive number of MiB") }
-        if workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
+        if let w = workers, w < 1 || w > 256 { throw ValidationError("--workers must be between 1 and 256") }
         if let v = maxMemory, v > Limits.maxMemoryMiB {
             throw ValidationError("--max-memory \(v) MiB is more bytes than a 64-bit count holds; at most \(Limits.maxMemoryMiB) MiB")
         }
     }
     /// The largest `--max-memory` whose byte count fits in an `Int` (8 EiB).
     static let maxMemoryMiB = Int.max >> 20
-    var search: SearchLimits {
-        SearchLimits(maxStates: maxStates, maxDepth: maxDepth, timeout: timeout, maxMemoryBytes: maxMemory.map { $0 << 20 }, workers: workers)
+    /// The limits of one spec's search; `sharing` runs (gate's jobs) share the cores.
+    func search(sharing runs: Int = 1) -> SearchLimits {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return SearchLimits(maxStates: maxStates, maxDepth: maxDepth, timeout: timeout, maxMemoryBytes: maxMemory.map { $0 << 20 },
+                            workers: workers ?? max(1, cores / max(1, runs)))
     }
 }
 

@@ -35,7 +35,8 @@ func compileSpec(_ text: String, scratch: String) -> Result<Model, DiagnosticErr
 
 /// The engine's verdict. With `workers` > 1 the engine also runs on that many threads, and
 /// a parallel run that differs from the one-thread run (in completeness; when complete, in
-/// violations, states, transitions or trace lengths) shows up as a violation named
+/// violations, states, transitions, depth, or any trace: messages, locations and every
+/// step) shows up as a violation named
 /// `parallel-mismatch` (so it is a disagreement with the reference).
 func engineVerdict(_ model: Model, maxStates: Int, timeout: Double, workers: Int = 1) -> Verdict {
     let r = Checker.check(model, limits: SearchLimits(maxStates: maxStates, timeout: timeout))
@@ -45,11 +46,16 @@ func engineVerdict(_ model: Model, maxStates: Int, timeout: Double, workers: Int
         // A search stopped by a limit stops at a schedule-dependent point (what it found so far
         // may differ); only completeness must match then. A complete run must match in full.
         let same = (p.limit == nil) == v.complete
-            && (!v.complete || (Set(p.violations.map(\.invariant)) == v.violated && p.stats.distinctStates == r.stats.distinctStates
-                                && p.stats.transitions == r.stats.transitions && p.violations.map(\.trace.count) == r.violations.map(\.trace.count)))
+            && (!v.complete || (p.stats.distinctStates == r.stats.distinctStates && p.stats.transitions == r.stats.transitions
+                                && p.stats.depth == r.stats.depth && p.violations.map(traceText) == r.violations.map(traceText)))
         if !same { v.violated.insert("parallel-mismatch") }
     }
     return v
+}
+
+/// Everything of a violation that must not depend on the worker count.
+func traceText(_ v: ViolationReport) -> String {
+    "\(v.invariant) \(v.message) @\(v.location ?? "-") " + v.trace.map { "\($0.thread) \($0.location) \($0.statement) \($0.changes)" }.joined(separator: " | ")
 }
 
 /// The reference executor's verdict.

@@ -450,9 +450,9 @@ func specsPath(_ rel: String) -> String {
         .appendingPathComponent("Specs").appendingPathComponent(rel).path
 }
 
-/// Issue 9 §1 item 12: rebuilding a trace (a second search keeping whole states) is bounded
-/// by the run's memory limit and time left; a violation whose trace it cannot reach is still
-/// reported, never dropped, and the verdict stays *violated*.
+/// Traces come from the search's parent index (issue 10 §2), not from a second search: a
+/// run whose memory limit would not hold a second search still has every trace, and the
+/// parallel search gives the same numbers, parents and traces as the sequential one.
 final class TraceRebuildLimitTests: XCTestCase {
     /// The assertion breaks 18 steps deep, after a few thousand states of other threads' work.
     static let deep = varHeader + """
@@ -467,34 +467,37 @@ final class TraceRebuildLimitTests: XCTestCase {
         expect violation assertion
         """
 
-    func testRebuildingStopsAtTheLimitsAndKeepsTheViolation() throws {
+    func testTracesComeFromTheParentIndex() throws {
         let m = try model(TraceRebuildLimitTests.deep)
         let machine = Machine(model: m)
-        let findings = BreadthFirstSearch(machine: machine, limits: SearchLimits()).run().findings
-        XCTAssertEqual(findings.count, 1)
-
-        let full = TraceBuilder(machine: machine).rebuild(findings)
-        XCTAssertEqual(full.traced.first?.report.trace.count, 18)
-        XCTAssertNil(full.traced.first?.report.traceMissing)
-        XCTAssertGreaterThan(full.peakBytes, 0)
-
-        let small = TraceBuilder(machine: machine, limits: SearchLimits(maxMemoryBytes: 1 << 10)).rebuild(findings)
-        XCTAssertEqual(small.traced.count, findings.count)
-        let r = try XCTUnwrap(small.traced.first?.report)
-        XCTAssertEqual(r.invariant, "assertion")
-        XCTAssertEqual(r.trace.count, 0)
-        XCTAssertTrue(r.traceMissing?.contains("max-memory") == true, "\(r)")
-        XCTAssertTrue(r.message.contains("could not be rebuilt"), r.message)
-
-        let late = SearchLimits(timeout: 1, since: Date(timeIntervalSinceNow: -5))     // the run's time is already up
-        let timedOut = TraceBuilder(machine: machine, limits: late).rebuild(findings).traced.map(\.report)
-        XCTAssertTrue(timedOut.first?.traceMissing?.contains("timeout") == true, "\(timedOut)")
+        let out = BreadthFirstSearch(machine: machine, limits: SearchLimits()).run()
+        XCTAssertEqual(out.findings.count, 1)
+        XCTAssertEqual(out.parents.count, out.stats.distinctStates)     // one entry per state
+        let traced = TraceBuilder(machine: machine, parents: out.parents).rebuild(out.findings)
+        XCTAssertEqual(traced.first?.report.trace.count, 18)
+        XCTAssertEqual(traced.first?.moves.count, 18)
+        XCTAssertNil(traced.first?.report.traceMissing)
     }
 
-    /// Through the checker: a scenario of 1584 states (under the 2048 between the search's
-    /// own limit checks, so the search finishes) whose trace rebuilding exceeds a 1 KiB
-    /// memory limit. The verdict is not weakened to holds by the missing trace.
-    func testCheckerKeepsTheVerdictWithoutTrace() throws {
+    /// The parallel search numbers states as the sequential one does: the same parent index
+    /// entry for every state, and so the same traces, for 2, 3 and 4 workers.
+    func testParallelParentIndexIsTheSequentialOne() throws {
+        let m = try model(TraceRebuildLimitTests.deep)
+        let seq = BreadthFirstSearch(machine: Machine(model: m), limits: SearchLimits()).run()
+        let want = (0..<seq.parents.count).map { seq.parents.path(to: $0).map { "\($0.thread).\($0.choice)" } }
+        for w in 2...4 {
+            let par = BreadthFirstSearch(machine: Machine(model: m), limits: SearchLimits(workers: w)).run()
+            XCTAssertEqual(par.parents.count, seq.parents.count)
+            let got = (0..<par.parents.count).map { par.parents.path(to: $0).map { "\($0.thread).\($0.choice)" } }
+            XCTAssertTrue(got == want, "workers \(w): parent index differs")
+            XCTAssertEqual(par.findings.map(\.state), seq.findings.map(\.state))
+        }
+    }
+
+    /// Through the checker: a memory limit too small for any second search (1 KiB), on a
+    /// scenario of 1584 states (under the 2048 between the search's own limit checks, so the
+    /// search finishes): the trace is there, and the verdict is violated.
+    func testCheckerKeepsTheTraceUnderATinyMemoryLimit() throws {
         let text = TraceRebuildLimitTests.deep.replacingOccurrences(of: "store(v, 8);", with: "store(v, 8); store(v, 9); store(v, 10);")
             .replacingOccurrences(of: "thread D = spin(up)\n", with: "")
         let m = try model(text)
@@ -503,7 +506,8 @@ final class TraceRebuildLimitTests: XCTestCase {
         XCTAssertNil(r.limit)
         XCTAssertEqual(r.verdict, .violated)
         XCTAssertEqual(r.violations.map(\.invariant), ["assertion"])
-        XCTAssertNotNil(r.violations.first?.traceMissing)
+        XCTAssertNil(r.violations.first?.traceMissing)
+        XCTAssertFalse(r.violations.first?.trace.isEmpty ?? true)
         XCTAssertEqual(r.expectationMet, true)
         XCTAssertGreaterThan(r.stats.processPeakRSSBytes, 0)
     }
