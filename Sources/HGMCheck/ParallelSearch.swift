@@ -35,6 +35,10 @@ struct ParallelBreadthFirstSearch {
     final class Worker: @unchecked Sendable {
         let m: Machine
         let scratch: UnsafeMutablePointer<Word>
+        /// The states this worker added in the level before (part of the frontier being
+        /// expanded), and those it adds now; swapped at each level's end, so their buffers
+        /// are reused, not allocated again each level.
+        var front: StateQueue
         var next: StateQueue
         var fresh: [(fp: UInt64, entry: Int)] = []
         /// `fresh`'s keys, sorted, at the level's end.
@@ -46,6 +50,7 @@ struct ParallelBreadthFirstSearch {
             m = Machine(model: model)
             scratch = .allocate(capacity: FrontierEntry.stride(model.words))
             next = StateQueue(stride: FrontierEntry.stride(model.words))
+            front = StateQueue(stride: FrontierEntry.stride(model.words))
         }
         deinit { scratch.deallocate() }
     }
@@ -78,7 +83,6 @@ struct ParallelBreadthFirstSearch {
         // The initial state, as the sequential search does it.
         let m0 = ws[0].m
         let (s0, v0, _) = m0.initialState()
-        let first = QueueBox(stride: stride)
         s0.withUnsafeBufferPointer { b in
             let p = b.baseAddress!
             let fp = fingerprint(p, words)
@@ -93,30 +97,29 @@ struct ParallelBreadthFirstSearch {
             let e = ws[0].scratch
             e.update(from: p, count: words)
             FrontierEntry.setNumber(e, words, 0)
-            first.q.append(e)
+            ws[0].front.append(e)
         }
-        // The frontier's queues are owned by `current` (a level's worker queues are swapped out into it).
-        var current: [QueueBox] = [first]
+        // The frontier: every worker's `front` queue, cut into chunks.
         let frontier = Frontier()
-        func rebuild(_ qs: [QueueBox]) {
+        func rebuild() {
             frontier.queues = []; frontier.counts = []; frontier.chunks = []
-            for (qi, b) in qs.enumerated() {
-                frontier.queues.append(b.q[0])
-                frontier.counts.append(b.q.count)
+            for (qi, w) in ws.enumerated() {
+                frontier.queues.append(w.front[0])
+                frontier.counts.append(w.front.count)
                 var i = 0
-                while i < b.q.count {
-                    frontier.chunks.append((qi, i, min(b.q.count, i + ParallelBreadthFirstSearch.chunk)))
+                while i < w.front.count {
+                    frontier.chunks.append((qi, i, min(w.front.count, i + ParallelBreadthFirstSearch.chunk)))
                     i += ParallelBreadthFirstSearch.chunk
                 }
             }
         }
-        rebuild(current)
+        rebuild()
 
         let control = SearchControl()
         if let to = limits.timeout { control.deadline = SearchLimits.uptimeDeadline(in: to) }
         var lastReport = start
         let room = ParallelBreadthFirstSearch.chunk * fanout * workers
-        if let why = ParentLog.unsupported(model) { limit = why; rebuild([]) }
+        if let why = ParentLog.unsupported(model) { limit = why; frontier.chunks = []; frontier.counts = [] }
         var curStart = 0        // the numbers of the level being expanded: curStart..<parents.count
         while frontier.total > 0 {
             if let md = limits.maxDepth, depth >= md { limit = "max-depth \(md) reached"; break }
@@ -178,7 +181,7 @@ struct ParallelBreadthFirstSearch {
             for w in ws { table.merge(w.table); w.table = FindingTable() }
             curStart = parents.count
             number(ws, visited: visited, parents: parents, words: words)
-            let mem = visited.bytes + parents.bytes + current.reduce(0) { $0 + $1.q.bytes } + ws.reduce(0) { $0 + $1.next.bytes }
+            let mem = visited.bytes + parents.bytes + ws.reduce(0) { $0 + $1.front.bytes + $1.next.bytes }
             peak = max(peak, mem)
             if let full = ParentLog.full(parents.count) { limit = full; break }
             if ws.contains(where: \.timedOut) || control.timedOut { limit = "timeout \(limits.timeout ?? 0) s reached"; break }
@@ -192,12 +195,8 @@ struct ParallelBreadthFirstSearch {
                 lastReport = now
                 o.progress(states: count, depth: depth, statesPerSecond: Double(count) / now.timeIntervalSince(start))
             }
-            current = ws.map { w in
-                let b = QueueBox(stride: stride)
-                b.q.swapWith(&w.next)
-                return b
-            }
-            rebuild(current)
+            for w in ws { w.front.swapWith(&w.next); w.next.removeAll() }
+            rebuild()
             depth += 1
         }
         transitions = ws.reduce(0) { $0 + $1.transitions }
@@ -247,12 +246,6 @@ struct ParallelBreadthFirstSearch {
         }
         parents.extend(to: first + total)
     }
-}
-
-/// A growable frontier queue in a class, so a level's queues can be kept in an array.
-final class QueueBox: @unchecked Sendable {
-    var q: StateQueue
-    init(stride: Int) { q = StateQueue(stride: stride) }
 }
 
 /// Hands out a level's chunks to workers, counts the states they add, and stops a round
