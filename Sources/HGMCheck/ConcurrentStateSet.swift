@@ -36,22 +36,23 @@ final class ConcurrentStateSet: @unchecked Sendable {
 
     @inline(__always) private func home(_ fp: UInt64, _ cap: Int) -> Int { Int(fp.multipliedFullWidth(by: UInt64(cap)).high) }
 
-    /// Inserts `fp` reached by the step `key`; true when it is new. A state already present
-    /// whose key names a parent numbered `levelStart` or later (or is not set yet) was first
-    /// reached in this level: its key becomes the least of the two.
-    @inline(__always) func insert(_ fp: UInt64, key: UInt64, levelStart: Int) -> Bool {
+    /// Inserts `fp` reached by the step `key`: its slot when it is new, else -1. A state
+    /// already present whose key names a parent numbered `levelStart` or later (or is not
+    /// set yet) was first reached in this level: its key becomes the least of the two. A
+    /// slot stays where it is until the set grows (`generation`).
+    @inline(__always) func insert(_ fp: UInt64, key: UInt64, levelStart: Int) -> Int {
         var i = home(fp, capacity)
         while true {
             var x = slots[2 * i].load(ordering: .relaxed)
             if x == 0 {
                 let (won, old) = slots[2 * i].compareExchange(expected: 0, desired: fp, ordering: .relaxed)
-                if won { lower(2 * i + 1, key); return true }
+                if won { lower(2 * i + 1, key); return i }
                 x = old
             }
             if x == fp {
                 let k = slots[2 * i + 1].load(ordering: .relaxed)
                 if k == ParentLog.unset || ParentLog.parent(k) >= levelStart { lower(2 * i + 1, key) }
-                return false
+                return -1
             }
             i += 1
             if i == capacity { i = 0 }
@@ -68,6 +69,12 @@ final class ConcurrentStateSet: @unchecked Sendable {
             cur = seen
         }
     }
+
+    /// The key in slot `i` (read when no worker runs).
+    @inline(__always) func key(at i: Int) -> UInt64 { slots[2 * i + 1].load(ordering: .relaxed) }
+
+    /// How many times the set has grown (which moves slots).
+    private(set) var generation = 0
 
     /// The key of a state present in the set (read when no worker runs).
     func key(of fp: UInt64) -> UInt64? {
@@ -92,6 +99,7 @@ final class ConcurrentStateSet: @unchecked Sendable {
         let old = slots, oldCap = capacity
         slots = ConcurrentStateSet.allocate(cap)
         capacity = cap
+        generation += 1
         for j in 0..<oldCap {
             let fp = old[2 * j].load(ordering: .relaxed)
             guard fp != 0 else { continue }

@@ -40,7 +40,7 @@ struct ParallelBreadthFirstSearch {
         /// are reused, not allocated again each level.
         var front: StateQueue
         var next: StateQueue
-        var fresh: [(fp: UInt64, entry: Int)] = []
+        var fresh: [(fp: UInt64, slot: Int, entry: Int)] = []
         /// `fresh`'s keys, sorted, at the level's end.
         var sorted: [(key: UInt64, entry: Int)] = []
         var table = FindingTable()
@@ -121,13 +121,17 @@ struct ParallelBreadthFirstSearch {
         let room = ParallelBreadthFirstSearch.chunk * fanout * workers
         if let why = ParentLog.unsupported(model) { limit = why; frontier.chunks = []; frontier.counts = [] }
         var curStart = 0        // the numbers of the level being expanded: curStart..<parents.count
+        var growth = 1.0        // new states a state of the last level had
         while frontier.total > 0 {
             if let md = limits.maxDepth, depth >= md { limit = "max-depth \(md) reached"; break }
             maxDepth = depth
             let settled = table.settled(before: depth + 1)
+            // Room for the level ahead, so the set rarely grows in the middle of one: as many
+            // new states a frontier state as in the level before, with half as much again.
+            visited.grow(toHold: room + Int(Double(frontier.total) * growth * 1.5))
             control.reset(chunks: frontier.chunks.count, statesLeft: limits.maxStates.map { $0 - visited.count },
                           capacity: { visited.needsRoom(for: $0 + room) })
-            let d = depth, levelStart = curStart
+            let d = depth, levelStart = curStart, generation = visited.generation
             // Rounds of chunks: a round ends when the chunks are done, or when the visited set
             // needs room (it grows between rounds) or a limit is reached.
             while true {
@@ -152,8 +156,9 @@ struct ParallelBreadthFirstSearch {
                             let e = expand(m, s, scratch: w.scratch, stride: words, depth: d, source: source, settled: settled,
                                            table: &table, transitions: &transitions,
                                            successor: { fp, _, t, c in
-                                               guard visited.insert(fp, key: ParentLog.key(parent: source, thread: t, choice: c), levelStart: levelStart) else { return nil }
-                                               fresh.append((fp, -1))
+                                               let slot = visited.insert(fp, key: ParentLog.key(parent: source, thread: t, choice: c), levelStart: levelStart)
+                                               guard slot >= 0 else { return nil }
+                                               fresh.append((fp, slot, -1))
                                                return -1
                                            },
                                            enqueue: { st, _, stops in
@@ -180,7 +185,8 @@ struct ParallelBreadthFirstSearch {
             // Level end: gather findings, number the new states, check limits.
             for w in ws { table.merge(w.table); w.table = FindingTable() }
             curStart = parents.count
-            number(ws, visited: visited, parents: parents, words: words)
+            number(ws, visited: visited, parents: parents, words: words, grown: visited.generation != generation)
+            growth = Double(parents.count - curStart) / Double(max(1, frontier.total))     // new states a state of this level had
             let mem = visited.bytes + parents.bytes + ws.reduce(0) { $0 + $1.front.bytes + $1.next.bytes }
             peak = max(peak, mem)
             if let full = ParentLog.full(parents.count) { limit = full; break }
@@ -222,10 +228,11 @@ struct ParallelBreadthFirstSearch {
     /// reaching step (their key), from `parents.count` on: each worker sorts its own (in
     /// parallel), then one merge assigns the numbers, writes each key into the parent index
     /// and each number into the state's frontier entry.
-    func number(_ ws: [Worker], visited: ConcurrentStateSet, parents: ParentLog, words: Int) {
+    func number(_ ws: [Worker], visited: ConcurrentStateSet, parents: ParentLog, words: Int, grown: Bool) {
         DispatchQueue.concurrentPerform(iterations: ws.count) { wi in
             let w = ws[wi]
-            w.sorted = w.fresh.map { (visited.key(of: $0.fp)!, $0.entry) }
+            // Slots read directly, unless the set grew during the level and moved them.
+            w.sorted = w.fresh.map { (grown ? visited.key(of: $0.fp)! : visited.key(at: $0.slot), $0.entry) }
             w.sorted.sort { $0.key < $1.key }
             w.fresh.removeAll(keepingCapacity: true)
         }
