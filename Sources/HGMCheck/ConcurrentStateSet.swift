@@ -91,10 +91,22 @@ final class ConcurrentStateSet: @unchecked Sendable {
     /// Whether `more` further insertions could take the load past `maxLoad`.
     func needsRoom(for more: Int) -> Bool { Double(count + more) > Double(capacity) * ConcurrentStateSet.maxLoad }
 
-    /// Grows to hold `count + more` under `maxLoad` (no worker may run).
-    func grow(toHold more: Int) {
+    /// The capacity that holds `count + more` under `maxLoad`.
+    private func capacity(toHold more: Int) -> Int {
         var cap = capacity
         while Double(count + more) > Double(cap) * ConcurrentStateSet.maxLoad { cap += cap / 2 }
+        return cap
+    }
+
+    /// The bytes a growth to hold `more` would allocate (0: no growth needed).
+    func growthBytes(toHold more: Int) -> Int {
+        let cap = capacity(toHold: more)
+        return cap > capacity ? cap * 16 : 0
+    }
+
+    /// Grows to hold `count + more` under `maxLoad` (no worker may run).
+    func grow(toHold more: Int) {
+        let cap = capacity(toHold: more)
         guard cap > capacity else { return }
         let old = slots, oldCap = capacity
         slots = ConcurrentStateSet.allocate(cap)

@@ -39,10 +39,18 @@ public func fingerprint(_ s: UnsafePointer<Word>, _ count: Int) -> UInt64 {
 
 /// The visited set: open addressing with linear probing over 8-byte fingerprints, grown by
 /// 1.5× at 75% load, so it holds 10.7–16 bytes per state. 0 marks an empty slot.
+///
+/// A growth that would take more than `growthBytes` (the memory the search has left) is
+/// not made: the set fills on, up to 95 % load, and `overflow` says the memory limit was
+/// reached, which the search reads after each state it expands.
 public struct FingerprintSet: ~Copyable {
     var slots: UnsafeMutablePointer<UInt64>
     public private(set) var capacity: Int
     public private(set) var count = 0
+    /// The most a growth may allocate (bytes); set by the search from its memory budget.
+    public var growthBytes = Int.max
+    /// Set when a growth was refused for lack of memory (or the set is nearly full).
+    public private(set) var memoryFull = false
 
     public init(capacity: Int = 1 << 12) {
         self.capacity = max(16, capacity)
@@ -57,7 +65,8 @@ public struct FingerprintSet: ~Copyable {
 
     /// Inserts; true when the fingerprint was new.
     @inline(__always) public mutating func insert(_ fp: UInt64) -> Bool {
-        if (count + 1) * 4 > capacity * 3 { grow() }
+        if (count + 1) * 4 > capacity * 3 && !memoryFull { grow() }
+        if count * 20 >= capacity * 19 { memoryFull = true }      // 95 %: the search stops after this state
         var i = home(fp)
         while true {
             let x = slots[i]
@@ -81,6 +90,7 @@ public struct FingerprintSet: ~Copyable {
 
     mutating func grow() {
         let old = slots, oldCap = capacity
+        guard (oldCap + oldCap / 2) * 8 <= growthBytes else { memoryFull = true; return }
         capacity = oldCap + oldCap / 2
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: 0, count: capacity)
@@ -90,36 +100,5 @@ public struct FingerprintSet: ~Copyable {
             slots[i] = old[j]
         }
         old.deallocate()
-    }
-}
-
-/// A growable buffer of fixed-size states (the BFS frontier).
-public struct StateQueue: ~Copyable {
-    public let stride: Int
-    var buf: UnsafeMutablePointer<Word>
-    var cap: Int
-    public private(set) var count = 0
-    public init(stride: Int, capacity: Int = 1024) {
-        self.stride = max(1, stride); cap = capacity
-        buf = .allocate(capacity: cap * self.stride)
-    }
-    deinit { buf.deallocate() }
-    public var bytes: Int { cap * stride * 4 }
-    @inline(__always) public subscript(i: Int) -> UnsafeMutablePointer<Word> { buf + i * stride }
-    @inline(__always) public mutating func append(_ s: UnsafePointer<Word>) {
-        if count == cap {
-            let n = cap * 2
-            let nb = UnsafeMutablePointer<Word>.allocate(capacity: n * stride)
-            nb.update(from: buf, count: count * stride)
-            buf.deallocate()
-            buf = nb; cap = n
-        }
-        (buf + count * stride).update(from: s, count: stride)
-        count += 1
-    }
-    public mutating func removeAll() { count = 0 }
-    /// Swaps contents with another queue of the same stride.
-    public mutating func swapWith(_ other: inout StateQueue) {
-        swap(&buf, &other.buf); swap(&cap, &other.cap); swap(&count, &other.count)
     }
 }

@@ -57,7 +57,6 @@ struct ParallelBreadthFirstSearch {
 
     /// A frontier: the next-level queues of the previous level's workers, taken as one list.
     final class Frontier: @unchecked Sendable {
-        var queues: [UnsafeMutablePointer<Word>] = []
         var counts: [Int] = []
         var chunks: [(queue: Int, start: Int, end: Int)] = []
         var total: Int { counts.reduce(0, +) }
@@ -102,9 +101,8 @@ struct ParallelBreadthFirstSearch {
         // The frontier: every worker's `front` queue, cut into chunks.
         let frontier = Frontier()
         func rebuild() {
-            frontier.queues = []; frontier.counts = []; frontier.chunks = []
+            frontier.counts = []; frontier.chunks = []
             for (qi, w) in ws.enumerated() {
-                frontier.queues.append(w.front[0])
                 frontier.counts.append(w.front.count)
                 var i = 0
                 while i < w.front.count {
@@ -120,6 +118,19 @@ struct ParallelBreadthFirstSearch {
         var lastReport = start
         let room = ParallelBreadthFirstSearch.chunk * fanout * workers
         if let why = ParentLog.unsupported(model) { limit = why; frontier.chunks = []; frontier.counts = [] }
+        // Memory: what the structures hold, and what each state added in a round costs (its
+        // frontier entry, parent entry and numbering entry; the visited set is counted when it grows).
+        let budget = limits.maxMemoryBytes
+        func memoryNow() -> Int { visited.bytes + parents.bytes + ws.reduce(0) { $0 + $1.front.bytes + $1.next.bytes } }
+        let perState = stride * MemoryLayout<Word>.stride + 8 + MemoryLayout<(UInt64, Int, Int)>.stride
+        final class RoundBase: @unchecked Sendable { var bytes = 0 }
+        let roundBase = RoundBase()
+        /// Whether `k` more states (and the chunks in flight) would pass the budget.
+        @Sendable func overBudget(_ k: Int) -> Bool { budget.map { roundBase.bytes + (k + room) * perState > $0 } ?? false }
+        var outOfMemory = false
+        func memoryLimit(_ depth: Int) -> String {
+            "max-memory \((budget ?? 0) / (1 << 20)) MiB reached (exhaustive to depth \(depth): every schedule of up to \(depth) steps was explored)"
+        }
         var curStart = 0        // the numbers of the level being expanded: curStart..<parents.count
         var growth = 1.0        // new states a state of the last level had
         while frontier.total > 0 {
@@ -128,9 +139,15 @@ struct ParallelBreadthFirstSearch {
             let settled = table.settled(before: depth + 1)
             // Room for the level ahead, so the set rarely grows in the middle of one: as many
             // new states a frontier state as in the level before, with half as much again.
-            visited.grow(toHold: room + Int(Double(frontier.total) * growth * 1.5))
+            let ahead = room + Int(Double(frontier.total) * growth * 1.5)
+            if let mm = budget, memoryNow() + visited.growthBytes(toHold: ahead) > mm {
+                if visited.needsRoom(for: room) { limit = memoryLimit(depth); break }     // not even a round's room
+            } else {
+                visited.grow(toHold: ahead)
+            }
+            roundBase.bytes = memoryNow()
             control.reset(chunks: frontier.chunks.count, statesLeft: limits.maxStates.map { $0 - visited.count },
-                          capacity: { visited.needsRoom(for: $0 + room) })
+                          capacity: { visited.needsRoom(for: $0 + room) || overBudget($0) })
             let d = depth, levelStart = curStart, generation = visited.generation
             // Rounds of chunks: a round ends when the chunks are done, or when the visited set
             // needs room (it grows between rounds) or a limit is reached.
@@ -148,10 +165,10 @@ struct ParallelBreadthFirstSearch {
                     defer { w.next.swapWith(&next) }
                     while let ci = control.take() {
                         let (qi, lo, hi) = frontier.chunks[ci]
-                        let base = frontier.queues[qi]
+                        let queue = ws[qi]
                         let before = fresh.count
                         for i in lo..<hi {
-                            let s = base + i * stride
+                            let s = queue.front[i]
                             let source = FrontierEntry.number(s, words)
                             let e = expand(m, s, scratch: w.scratch, stride: words, depth: d, source: source, settled: settled,
                                            table: &table, transitions: &transitions,
@@ -175,7 +192,11 @@ struct ParallelBreadthFirstSearch {
                 }
                 if control.needsRoom && !control.stopped {
                     visited.count += control.takeAdded()
+                    let m = memoryNow()
+                    peak = max(peak, m)
+                    if let mm = budget, m + room * perState + visited.growthBytes(toHold: room) > mm { outOfMemory = true; break }
                     visited.grow(toHold: room)
+                    roundBase.bytes = memoryNow()
                     control.resume()
                     continue
                 }
@@ -194,7 +215,7 @@ struct ParallelBreadthFirstSearch {
             if control.stopped { limit = "max-states \(limits.maxStates ?? 0) reached"; break }
             let count = visited.count
             if let ms = limits.maxStates, count >= ms, ws.contains(where: { $0.next.count > 0 }) { limit = "max-states \(ms) reached"; break }
-            if let mm = limits.maxMemoryBytes, mem >= mm { limit = "max-memory \(mm / (1 << 20)) MiB reached"; break }
+            if outOfMemory || budget.map({ mem >= $0 }) == true { limit = memoryLimit(depth); break }
             let now = Date()
             if let to = limits.timeout, now.timeIntervalSince(start) >= to { limit = "timeout \(to) s reached"; break }
             if let o = observer, now.timeIntervalSince(lastReport) >= 1 {
@@ -238,8 +259,7 @@ struct ParallelBreadthFirstSearch {
         }
         let total = ws.reduce(0) { $0 + $1.sorted.count }
         let first = parents.count
-        parents.reserve(first + total)
-        let keys = parents.base
+        parents.extend(to: first + total)
         var at = ws.map { _ in 0 }
         for n in first..<(first + total) {
             var best = -1
@@ -248,10 +268,9 @@ struct ParallelBreadthFirstSearch {
             }
             let (k, entry) = ws[best].sorted[at[best]]
             at[best] += 1
-            keys[n] = k
+            parents[n] = k
             if entry >= 0 { FrontierEntry.setNumber(ws[best].next[entry], words, n) }
         }
-        parents.extend(to: first + total)
     }
 }
 

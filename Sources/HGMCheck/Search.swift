@@ -80,6 +80,12 @@ public struct BreadthFirstSearch {
         return out
     }
 
+    /// The sentence of a search stopped by its memory limit while expanding level `depth`:
+    /// every state up to `depth` steps deep was reached (the level before was expanded in full).
+    func memoryLimit(_ depth: Int) -> String {
+        "max-memory \((limits.maxMemoryBytes ?? 0) / (1 << 20)) MiB reached (exhaustive to depth \(depth): every schedule of up to \(depth) steps was explored)"
+    }
+
     /// The breadth-first search proper, generic over its visited set so that the plain
     /// search (FingerprintSet, whose graph hooks are empty) is compiled without them.
     /// States are numbered in the order they are first reached (`ParentLog`); a frontier
@@ -149,6 +155,7 @@ public struct BreadthFirstSearch {
                                stopped: { visited.sourceStops() })
                 if case .timedOut = e { m.timedOut = false; limit = "timeout \(limits.timeout ?? 0) s reached"; break search }
                 if case .stuck = e { visited.sourceStuck(ended: m.ended(s)) }
+                if visited.memoryFull { limit = memoryLimit(depth); break search }
                 sinceCheck += 1
                 if sinceCheck >= 2048 {
                     sinceCheck = 0
@@ -156,7 +163,10 @@ public struct BreadthFirstSearch {
                     peak = max(peak, mem)
                     if let ms = limits.maxStates, visited.count >= ms { limit = "max-states \(ms) reached"; break search }
                     if let o = visited.overflow ?? ParentLog.full(parents.count) { limit = o; break search }
-                    if let mm = limits.maxMemoryBytes, mem >= mm { limit = "max-memory \(mm / (1 << 20)) MiB reached"; break search }
+                    if let mm = limits.maxMemoryBytes {
+                        if mem >= mm { limit = memoryLimit(depth); break search }
+                        visited.growthBytes = mm - mem       // the visited set's next growth must fit too
+                    }
                     let now = Date()
                     if let to = limits.timeout, now.timeIntervalSince(start) >= to { limit = "timeout \(to) s reached"; break search }
                     if let o = observer, now.timeIntervalSince(lastReport) >= 1 {

@@ -26,6 +26,11 @@ protocol VisitedStates: ~Copyable {
     mutating func lastInsertedStops()
     /// Why recording must stop, when it must.
     var overflow: String? { get }
+    /// The most the set's next growth may allocate (bytes), set by the search from its
+    /// memory budget; a growth that would take more is not made and `memoryFull` is set.
+    var growthBytes: Int { get set }
+    /// A growth was refused for lack of memory: the search stops (incomplete).
+    var memoryFull: Bool { get }
 }
 
 extension FingerprintSet: VisitedStates {
@@ -129,6 +134,8 @@ struct TransitionGraph: ~Copyable, VisitedStates {
     var lastInserted = 0
     let cutMask: ViolationSet
     var overflow: String? = nil
+    var growthBytes = Int.max
+    private(set) var memoryFull = false
     /// The livelock analysis passed its deadline: no verdict on livelock.
     var analysisStopped = false
     /// What `findLivelock` allocates at most (reversed edges, then the component search), for the peak figure.
@@ -160,7 +167,8 @@ struct TransitionGraph: ~Copyable, VisitedStates {
     }
 
     mutating func insert(_ fp: UInt64, raised: ViolationSet) -> Bool {
-        if (count + 1) * 4 > capacity * 3 { grow() }
+        if (count + 1) * 4 > capacity * 3 && !memoryFull { grow() }
+        if count * 20 >= capacity * 19 { memoryFull = true }      // 95 %: the search stops after this state
         var i = home(fp)
         var new = false
         var idx: UInt32
@@ -190,6 +198,7 @@ struct TransitionGraph: ~Copyable, VisitedStates {
 
     mutating func grow() {
         let oldK = keys, oldV = vals, oldCap = capacity
+        guard (oldCap + oldCap / 2) * 12 <= growthBytes else { memoryFull = true; return }
         capacity = oldCap + oldCap / 2
         keys = .allocate(capacity: capacity)
         keys.initialize(repeating: 0, count: capacity)

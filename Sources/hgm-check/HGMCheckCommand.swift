@@ -72,7 +72,7 @@ struct Limits: ParsableArguments {
     var maxDepth: Int?
     @Option(help: "Stop each spec's run (compile, search, traces, Z3) after this many seconds (verdict: incomplete).")
     var timeout: Double?
-    @Option(help: "Stop when the search uses this many MiB (verdict: incomplete).")
+    @Option(help: "Stop when the search uses this many MiB (verdict: incomplete). Default: 70 % of the machine's memory (or of its control group's limit), shared among gate's --jobs.")
     var maxMemory: Int?
     @Option(help: "Search threads (default: the machine's cores; for gate, the cores left over by --jobs). 1 is the sequential search; N > 1 runs a level-synchronous parallel search whose report is the same apart from timing and memory figures (checked against the sequential search and the reference semantics by the differential tests). Livelock analysis always runs on one.")
     var workers: Int?
@@ -92,7 +92,8 @@ struct Limits: ParsableArguments {
     /// The limits of one spec's search; `sharing` runs (gate's jobs) share the cores.
     func search(sharing runs: Int = 1) -> SearchLimits {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        return SearchLimits(maxStates: maxStates, maxDepth: maxDepth, timeout: timeout, maxMemoryBytes: maxMemory.map { $0 << 20 },
+        return SearchLimits(maxStates: maxStates, maxDepth: maxDepth, timeout: timeout,
+                            maxMemoryBytes: maxMemory.map { $0 << 20 } ?? MemoryBudget.defaultBytes().map { $0 / max(1, runs) },
                             workers: workers ?? max(1, cores / max(1, runs)))
     }
 }
