@@ -148,22 +148,14 @@ enum ReportSupport {
         return out
     }
 
-    /// A violation as plain text: message, trace length, one line per step (number, thread,
-    /// procedure, location, statement) followed by what the step changed, and the help line.
+    /// A violation as plain text: message, trace length, anchor, then the trace as
+    /// `TraceText` renders it (every step: each JUnit testcase and SARIF result stands
+    /// alone), and the help line.
     static func traceText(_ v: ViolationReport) -> String {
         var out = v.message + "\n"
         out += traceSummary(v) + "\n"
         if let loc = v.location { out += "at: \(loc)\n" }
-        let wStep = max(3, v.trace.map { String($0.step).count }.max() ?? 0)
-        let wThread = v.trace.map(\.thread.count).max() ?? 0
-        let wProc = v.trace.map(\.procedure.count).max() ?? 0
-        let wLoc = v.trace.map(\.location.count).max() ?? 0
-        for s in v.trace {
-            if s.step == v.cycleStart { out += cycleMarker(v) + "\n" }
-            out += pad(String(s.step), wStep, right: true) + "  " + pad(s.thread, wThread) + "  " + pad(s.procedure, wProc)
-                + "  " + pad(s.location, wLoc) + "  " + s.statement + "\n"
-            for c in s.changes { out += String(repeating: " ", count: wStep + 4) + "· " + c + "\n" }
-        }
+        for l in TraceText.lines(v, spec: nil) { out += l + "\n" }
         out += "help: \(v.help)\n"
         return out
     }

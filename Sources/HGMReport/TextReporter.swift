@@ -46,20 +46,11 @@ public struct TextReporter {
         case .incomplete: out += paint("INCOMPLETE", "33;1") + "  \(r.spec)\(title)\n  \(r.limit ?? "a limit was reached"): no verdict on the unexplored states\n"
         case .violated: break
         }
-        for v in r.violations {
+        for (i, v) in r.violations.enumerated() {
             out += paint("VIOLATION", "31;1") + " \(v.invariant)  (\(r.spec))\(title)\n"
             out += "  \(v.message)\n"
             if v.traceMissing == nil { out += "  " + ReportSupport.traceSummary(v) + "\n" }
-            let wThread = max(6, v.trace.map(\.thread.count).max() ?? 0)
-            let wProc = max(9, v.trace.map(\.procedure.count).max() ?? 0)
-            let wLoc = v.trace.map { shortPath($0.location).count }.max() ?? 0
-            for s in v.trace {
-                if s.step == v.cycleStart { out += "  " + ReportSupport.cycleMarker(v) + "\n" }
-                let head = "  " + pad(String(s.step), 3, right: true) + "  " + pad(s.thread, wThread) + " " + pad(s.procedure, wProc) + " "
-                    + pad(shortPath(s.location), wLoc) + "  " + s.statement
-                out += head + "\n"
-                for c in s.changes { out += String(repeating: " ", count: 8) + "· " + c + "\n" }
-            }
+            for l in TraceText.lines(v, spec: r.spec, earlier: Array(r.violations[..<i])) { out += "  " + l + "\n" }
             out += "  help: \(v.help)\n"
         }
         for e in r.internalErrors { out += paint(e, "31;1") + "\n" }
