@@ -39,6 +39,9 @@ public struct TraceExplainer {
         public var contextSwitches = 0
         /// Set when a move did not apply; `steps` stop before it.
         public var mismatch: Mismatch? = nil
+        /// Steps whose shadow run did not end in the engine's state (shown without notes); 0
+        /// unless the shadow run and the engine disagree, which the tests check.
+        public var unexplainedSteps = 0
         public var final: [Word] { states.last ?? [] }
     }
 
@@ -102,6 +105,7 @@ public struct TraceExplainer {
                 if o.raised.stopsPath { step.notes.removeAll { $0.kind == .result } }
                 track(events, thread: mv.thread, step: n, state: s, origins: &origins[mv.thread])
             } else {
+                out.unexplainedSteps += 1
                 if k > 1 { step.notes = [StepNote(kind: .either, own: true, location: step.location, statement: info.statement, taken: "branch \(mv.choice + 1) of \(k)")] }
                 frameOf[mv.thread] = model.info[Int(s[model.pcWord(mv.thread)])].frame
                 origins[mv.thread] = [:]      // unknown from here: no origins rather than wrong ones

@@ -106,3 +106,10 @@ public struct SharedPrefix: Codable, Sendable, Equatable {
     /// How many leading steps the two traces share.
     public var steps: Int
 }
+
+extension ViolationReport {
+    /// The steps of a trace that ends in no violation (a replay that stopped), for printing.
+    public init(steps: [TraceStep]) {
+        self.init(invariant: "", message: "", help: "", location: nil, trace: steps, contextSwitches: 0)
+    }
+}

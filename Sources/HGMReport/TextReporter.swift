@@ -74,6 +74,28 @@ public struct TextReporter {
         return out
     }
 
+    /// The outcome of `hgm-check replay`: the violation the schedule reproduces with its
+    /// trace, or the first step that no longer applies (or what the end shows) with the steps
+    /// that did.
+    public func renderReplay(_ r: CheckResult, schedule: String, steps: [TraceStep], failure: String?, failedStep: Int?) -> String {
+        var out = ""
+        if let v = r.violations.first {
+            out += paint("REPLAYED", "31;1") + " \(v.invariant)  (\(r.spec)): the schedule reproduces it in \(v.trace.count) step\(v.trace.count == 1 ? "" : "s")\n"
+            out += "  \(v.message)\n"
+            out += "  " + ReportSupport.traceSummary(v).replacingOccurrences(of: "shortest ", with: "") + "\n"
+            for l in TraceText.lines(v, spec: r.spec) { out += "  " + l + "\n" }
+            out += "  help: \(v.help)\n"
+            return out
+        }
+        out += paint("DOES NOT REPLAY", "33;1") + "  \(r.spec)\n  \(failure ?? "")\n  schedule: \(schedule)\n"
+        if !steps.isEmpty {
+            out += "  the \(steps.count) step\(steps.count == 1 ? "" : "s") that \(failedStep == nil ? "ran" : "applied"):\n"
+            let partial = ViolationReport(steps: steps)
+            for l in TraceText.lines(partial, spec: nil) { out += "  " + l + "\n" }
+        }
+        return out
+    }
+
     func shortPath(_ p: String) -> String {
         if let r = p.range(of: "Specs/") { return String(p[r.upperBound...]) }
         return p.split(separator: "/").suffix(2).joined(separator: "/")

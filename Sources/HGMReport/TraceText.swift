@@ -43,7 +43,7 @@ enum TraceText {
             }
             for o in s.origins {
                 out.append(sub + "^ \(o.local) = \(o.value) comes from " + (o.step == 0 ? o.statement : "step \(o.step) (\(o.statement), \(o.location))")
-                    + (o.freedAtStep.map { "; its table was freed at step \($0)" } ?? ""))
+                    + (o.freedAtStep.map { "; a table page it leads into was freed at step \($0)" } ?? ""))
             }
         }
         if let st = v.finalState, !v.trace.isEmpty { out += stateLines(st) }

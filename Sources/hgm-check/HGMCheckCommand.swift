@@ -21,7 +21,7 @@ struct HGMCheckCommand: ParsableCommand {
             counterexample, 2 a usage or spec error, 3 incomplete (a limit was reached) or unknown (Z3).
             """,
         version: "hgm-check 0.1.0 (Z3 \(Z3Version.string))",
-        subcommands: [Check.self, Prove.self, Gate.self, Diff.self],
+        subcommands: [Check.self, Prove.self, Gate.self, Diff.self, Replay.self],
         defaultSubcommand: nil)
 
     static func main() {
