@@ -140,6 +140,7 @@ struct ParallelBreadthFirstSearch {
             if let mm = limits.maxMemoryBytes, mem >= mm { limit = "max-memory \(mm / (1 << 20)) MiB reached"; break }
             let now = Date()
             if let to = limits.timeout, now.timeIntervalSince(start) >= to { limit = "timeout \(to) s reached"; break }
+            if let c = limits.cancellation, c.isCancelled { limit = c.reason; break }
             if let o = observer, now.timeIntervalSince(lastReport) >= 1 {
                 lastReport = now
                 o.progress(states: count, depth: depth, statesPerSecond: Double(count) / now.timeIntervalSince(start))

@@ -110,6 +110,8 @@ public struct SearchLimits: Sendable {
     /// When the run these limits bound began; `timeout` counts from here, so that it covers
     /// compiling, the search, trace rebuilding and Z3. Nil: from the start of the search.
     public var since: Date?
+    /// Set to stop the run early (an interrupt): the search stops where it checks its timeout.
+    public var cancellation: CancellationFlag? = nil
     public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil, since: Date? = nil, workers: Int = 1) {
         self.maxStates = maxStates; self.maxDepth = maxDepth; self.timeout = timeout; self.maxMemoryBytes = maxMemoryBytes
         self.since = since
