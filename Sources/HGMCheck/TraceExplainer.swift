@@ -436,12 +436,14 @@ public struct TraceExplainer {
 
     // MARK: - Paths
 
-    /// `file:line[:col]` with a path that opens from the working directory: `..` segments
-    /// resolved, and an absolute path under the working directory made relative.
+    /// `file:line[:col]` with a path that opens from the working directory the spec was
+    /// named from: the loader's path with `dir/..` pairs resolved (an import `../lib/x.hgm`
+    /// of `Specs/races/y.hgm` is `Specs/lib/x.hgm`), absolute paths kept absolute.
     public static func place(_ l: SourceLocation, column: Bool = true) -> String {
         "\(displayPath(l.file)):\(l.line)" + (column ? ":\(l.column)" : "")
     }
 
+    /// The path part of `place`.
     public static func displayPath(_ p: String) -> String {
         let absolute = p.hasPrefix("/")
         var out: [Substring] = []
@@ -451,12 +453,7 @@ public struct TraceExplainer {
             if seg == "..", absolute { continue }
             out.append(seg)
         }
-        var n = out.joined(separator: "/")
-        if absolute {
-            n = "/" + n
-            let cwd = FileManager.default.currentDirectoryPath
-            if cwd != "/" && n.hasPrefix(cwd + "/") { n = String(n.dropFirst(cwd.count + 1)) }
-        }
+        let n = (absolute ? "/" : "") + out.joined(separator: "/")
         return n.isEmpty ? "." : n
     }
 

@@ -31,7 +31,13 @@ public struct TraceStep: Codable, Sendable {
     public var outcome: String? {
         let own = notes.filter(\.own)
         guard !own.isEmpty else { return nil }
-        return "→ " + own.map(\.phrase).joined(separator: "; ")
+        var text = "→ "
+        for (i, n) in own.enumerated() {
+            // `if trylock(...)`: "→ false, else-branch" (the result is the condition).
+            if i > 0 { text += (n.kind == .condition || n.kind == .loop) && n.value == nil ? ", " : "; " }
+            text += n.phrase
+        }
+        return text
     }
 }
 
