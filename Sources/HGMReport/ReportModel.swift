@@ -35,18 +35,7 @@ enum ReportSupport {
     /// Removes `.` segments and `dir/..` pairs without touching the file system, so
     /// `Specs/races/../lib/rfc-v2.hgm` becomes `Specs/lib/rfc-v2.hgm`. Leading `..` segments
     /// of a relative path are kept.
-    static func normalizedPath(_ p: String) -> String {
-        let absolute = p.hasPrefix("/")
-        var out: [Substring] = []
-        for seg in p.split(separator: "/", omittingEmptySubsequences: true) {
-            if seg == "." { continue }
-            if seg == "..", let last = out.last, last != ".." { out.removeLast(); continue }
-            if seg == "..", absolute { continue }
-            out.append(seg)
-        }
-        let joined = out.joined(separator: "/")
-        return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
-    }
+    static func normalizedPath(_ p: String) -> String { TraceExplainer.displayPath(p) }
 
     /// A URI reference for a spec path: the normalized path percent-encoded (relative paths
     /// stay relative; `:` is encoded so a first segment is never read as a scheme), or a

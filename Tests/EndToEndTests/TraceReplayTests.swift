@@ -82,25 +82,21 @@ final class TraceReplayTests: XCTestCase {
     /// A schedule edited so that a step is not enabled names that step; so does one with a
     /// thread the spec lacks, or an alternative it does not have.
     func testEditedScheduleFailsAtTheStep() throws {
-        let blocked = try hgmCheck(["replay", Self.race, "A*8 B C*16 A"])
-        XCTAssertEqual(blocked.status, 3, blocked.stderr)
-        XCTAssertTrue(blocked.stdout.contains("step 9: thread B is not enabled at Specs/lib/rfc-v2.hgm:221 (lock(fault_mutex[idx])): blocked on lock(fault_mutex[0])"), blocked.stdout)
-        XCTAssertTrue(blocked.stdout.contains("the 8 steps that applied"), blocked.stdout)
-        let unknown = try hgmCheck(["replay", Self.race, "A*2 Z"])
-        XCTAssertEqual(unknown.status, 3)
-        XCTAssertTrue(unknown.stdout.contains("step 3: there is no thread 'Z' (threads: A, B, C)"), unknown.stdout)
-        let alt = try hgmCheck(["replay", Self.race, "A*3 A:3"])
-        XCTAssertEqual(alt.status, 3)
-        XCTAssertTrue(alt.stdout.contains("step 4: thread A has no alternative 3"), alt.stdout)
-        let short = try hgmCheck(["replay", Self.race, "A*8 C*15"])
-        XCTAssertEqual(short.status, 3)
-        XCTAssertTrue(short.stdout.contains("every step applies, but the end shows no violation"), short.stdout)
-        let bad = try hgmCheck(["replay", Self.race, "A*8 C*x"])
-        XCTAssertEqual(bad.status, 2)
-        XCTAssertTrue(bad.stderr.contains("<schedule>:1:7: error: expected a repeat count after '*'"), bad.stderr)
-        let missing = try hgmCheck(["replay", Self.race, "/nonexistent/r.json"])
-        XCTAssertEqual(missing.status, 2)
-        XCTAssertTrue(missing.stderr.contains("no such report file"), missing.stderr)
+        // (schedule, exit status, what stdout (status 3) or stderr (status 2) says)
+        let cases: [(String, Int32, String)] = [
+            ("A*8 B C*16 A", 3, "step 9: thread B is not enabled at Specs/lib/rfc-v2.hgm:221 (lock(fault_mutex[idx])): blocked on lock(fault_mutex[0])"),
+            ("A*8 B C*16 A", 3, "the 8 steps that applied"),
+            ("A*2 Z", 3, "step 3: there is no thread 'Z' (threads: A, B, C)"),
+            ("A*3 A:3", 3, "step 4: thread A has no alternative 3"),
+            ("A*8 C*15", 3, "every step applies, but the end shows no violation"),
+            ("A*8 C*x", 2, "<schedule>:1:7: error: expected a repeat count after '*'"),
+            ("/nonexistent/r.json", 2, "no such report file"),
+        ]
+        for (schedule, status, says) in cases {
+            let r = try hgmCheck(["replay", Self.race, schedule])
+            XCTAssertEqual(r.status, status, "\(schedule): \(r.stdout)\(r.stderr)")
+            XCTAssertTrue((status == 2 ? r.stderr : r.stdout).contains(says), "\(schedule): \(r.stdout)\(r.stderr)")
+        }
     }
 
     /// After the spec is fixed (collapse takes the VMA lock for write), the use-after-free
