@@ -96,11 +96,6 @@ public struct TextReporter {
         return out
     }
 
-    func shortPath(_ p: String) -> String {
-        if let r = p.range(of: "Specs/") { return String(p[r.upperBound...]) }
-        return p.split(separator: "/").suffix(2).joined(separator: "/")
-    }
-
     func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
         s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
     }
