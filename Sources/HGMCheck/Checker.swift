@@ -70,7 +70,8 @@ public enum Checker {
         var outcome = BreadthFirstSearch(machine: machine, limits: limits.forSearch(), observer: observer).run()
         if let t = limits.timeout, outcome.limit?.hasPrefix("timeout ") == true { outcome.limit = "timeout \(t) s reached" }
         let traced = TraceBuilder(machine: machine, parents: outcome.parents).rebuild(outcome.findings)
-        let violations = traced.map(\.report)
+        var violations = traced.map(\.report)
+        TraceExplainer.markSharedPrefixes(&violations)
         outcome.stats.processPeakRSSBytes = processPeakRSSBytes()
         let verdict: Verdict = !violations.isEmpty ? .violated : outcome.limit != nil ? .incomplete : .holds
         var r = CheckResult(spec: model.path, scenario: model.scenario, verdict: verdict, violations: violations,

@@ -218,6 +218,7 @@ struct ParallelBreadthFirstSearch {
             if outOfMemory || budget.map({ mem >= $0 }) == true { limit = memoryLimit(depth); break }
             let now = Date()
             if let to = limits.timeout, now.timeIntervalSince(start) >= to { limit = "timeout \(to) s reached"; break }
+            if let c = limits.cancellation, c.isCancelled { limit = c.reason; break }
             if let o = observer, now.timeIntervalSince(lastReport) >= 1 {
                 lastReport = now
                 o.progress(states: count, depth: depth, statesPerSecond: Double(count) / now.timeIntervalSince(start))

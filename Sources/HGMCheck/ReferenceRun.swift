@@ -36,7 +36,9 @@ extension Checker {
             let trace = (w ?? []).enumerated().map { i, st -> TraceStep in
                 if i > 0 && w![i - 1].thread != st.thread { switches += 1 }
                 return TraceStep(step: i + 1, thread: st.thread, procedure: st.procedure, location: st.location,
-                                 statement: st.statement, changes: st.raised.isEmpty ? [] : ["raises " + st.raised.joined(separator: ", ")])
+                                 statement: st.statement,
+                                 changes: st.raised.isEmpty ? [] : [StateChange(object: "violations", before: "", after: st.raised.joined(separator: ", "),
+                                                                                text: "raises " + st.raised.joined(separator: ", "))])
             }
             let message = w == nil
                 ? "violated in the reference semantics (no trace for this violation in a reference run; run without --reference for one)"

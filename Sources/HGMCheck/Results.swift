@@ -7,17 +7,6 @@ public enum Verdict: String, Codable, Sendable {
     case holds, violated, incomplete
 }
 
-/// One step of a counterexample, as shown to the user.
-public struct TraceStep: Codable, Sendable {
-    public var step: Int
-    public var thread: String
-    public var procedure: String
-    public var location: String
-    public var statement: String
-    /// What the step changed: entries, locks, mapcount and refcount, page cache, locals.
-    public var changes: [String]
-}
-
 public struct ViolationReport: Codable, Sendable {
     public var invariant: String
     public var message: String
@@ -34,6 +23,12 @@ public struct ViolationReport: Codable, Sendable {
     /// Set when the search found the violation but its trace could not be rebuilt within
     /// the run's limits (`trace` is then empty): why. The violation stands.
     public var traceMissing: String? = nil
+    /// The trace as a schedule (`Schedule`: `A*3 B C:2 ...`), replayable with `hgm-check replay`.
+    public var schedule: String? = nil
+    /// The state the trace ends in: threads, locks, page tables, pages.
+    public var finalState: StateSnapshot? = nil
+    /// Set when the trace begins with the steps of an earlier trace in the same report.
+    public var sharedPrefix: SharedPrefix? = nil
 }
 
 public struct SearchStats: Codable, Sendable {
@@ -115,6 +110,8 @@ public struct SearchLimits: Sendable {
     /// When the run these limits bound began; `timeout` counts from here, so that it covers
     /// compiling, the search, trace rebuilding and Z3. Nil: from the start of the search.
     public var since: Date?
+    /// Set to stop the run early (an interrupt): the search stops where it checks its timeout.
+    public var cancellation: CancellationFlag? = nil
     public init(maxStates: Int? = nil, maxDepth: Int? = nil, timeout: Double? = nil, maxMemoryBytes: Int? = nil, since: Date? = nil, workers: Int = 1) {
         self.maxStates = maxStates; self.maxDepth = maxDepth; self.timeout = timeout; self.maxMemoryBytes = maxMemoryBytes
         self.since = since

@@ -169,6 +169,7 @@ public struct BreadthFirstSearch {
                     }
                     let now = Date()
                     if let to = limits.timeout, now.timeIntervalSince(start) >= to { limit = "timeout \(to) s reached"; break search }
+                    if let c = limits.cancellation, c.isCancelled { limit = c.reason; break search }
                     if let o = observer, now.timeIntervalSince(lastReport) >= 1 {
                         lastReport = now
                         o.progress(states: visited.count, depth: depth, statesPerSecond: Double(visited.count) / now.timeIntervalSince(start))

@@ -10,6 +10,8 @@ public struct TraceBuilder {
     public let parents: ParentLog
 
     public init(machine: Machine, parents: ParentLog) { self.machine = machine; self.parents = parents }
+    /// A builder for reports of given paths (`report(_:path:cycle:)`), with no parent index.
+    public init(machine: Machine) { self.init(machine: machine, parents: ParentLog()) }
 
     typealias Move = (thread: Int, choice: Int)
 
@@ -56,53 +58,45 @@ public struct TraceBuilder {
     func report(_ f: Finding, path: [Move], cycle: [Move] = []) -> ViolationReport {
         let m = machine
         let model = m.model
-        var steps: [TraceStep] = []
         var moves = path + cycle
         if f.thread >= 0 { moves.append((f.thread, f.choice)) }
-        var (s, o0, vt) = m.explainInitialState()
+        let explainer = TraceExplainer(machine: m)
+        let ex = explainer.explain(moves)
+        let steps = ex.steps
+        let o0 = ex.initialOutcome, vt = ex.initialThread
         var message = ""
         var anchor: String? = nil
         if !o0.raised.isEmpty && moves.isEmpty {
             let d = o0.explanations[f.id]
             message = d?.text ?? ""
-            if let pc = d?.pc, pc >= 0 { anchor = model.info[pc].location.description }
-            else if vt >= 0 { anchor = model.info[model.threads[vt].entry].location.description }
+            if let pc = d?.pc, pc >= 0 { anchor = TraceExplainer.place(model.info[pc].location) }
+            else if vt >= 0 { anchor = TraceExplainer.place(model.info[model.threads[vt].entry].location) }
         }
-        var before = s
-        var lastThread = -1
-        var switches = 0
-        for (i, mv) in moves.enumerated() {
-            let pc = Int(s[model.pcWord(mv.thread)])
-            let info = model.info[pc]
-            let o = s.withUnsafeMutableBufferPointer { m.explainStep($0.baseAddress!, mv.thread, choice: mv.choice) }
-            let changes = before.withUnsafeBufferPointer { a in s.withUnsafeBufferPointer { b in
-                m.describeChanges(a.baseAddress!, b.baseAddress!, thread: mv.thread) } }
-            var stmt = info.statement
-            if case .either = model.ops[pc] { stmt += "  [branch \(mv.choice + 1)]" }
-            steps.append(TraceStep(step: i + 1, thread: model.threads[mv.thread].name, procedure: info.procedure,
-                                   location: "\(info.location.file):\(info.location.line)", statement: stmt, changes: changes))
-            if lastThread >= 0 && lastThread != mv.thread { switches += 1 }
-            lastThread = mv.thread
-            if i == moves.count - 1 && f.thread >= 0, let d = o.explanations[f.id] {
-                message = d.text
-                anchor = (d.pc >= 0 ? model.info[d.pc] : info).location.description
-            }
-            before = s
+        if f.thread >= 0, let o = ex.lastOutcome, let d = o.explanations[f.id] {
+            message = d.text
+            anchor = TraceExplainer.place(model.info[d.pc >= 0 ? d.pc : ex.lastPC].location)
         }
+        var s = ex.final
+        let schedule = Schedule(moves.map { (thread: $0.thread, choice: $0.choice) }, model: model, cycleStart: cycle.isEmpty ? nil : path.count).text
+        var r: ViolationReport
         if !cycle.isEmpty {
-            let r = livelockReport(f, state: s, steps: steps, cycle: cycle)
-            return ViolationReport(invariant: Invariant.livelock.rawValue, message: r.message, help: Invariant.livelock.help,
-                                   location: r.anchor, trace: steps, contextSwitches: switches, cycleStart: path.count + 1)
+            let l = livelockReport(f, state: s, steps: steps, cycle: cycle)
+            r = ViolationReport(invariant: Invariant.livelock.rawValue, message: l.message, help: Invariant.livelock.help,
+                                location: l.anchor, trace: steps, contextSwitches: ex.contextSwitches, cycleStart: path.count + 1)
+        } else {
+            if f.thread < 0 && !(!o0.raised.isEmpty && moves.isEmpty) {
+                message = s.withUnsafeMutableBufferPointer { m.explainState($0.baseAddress!, violation: f.id)?.text ?? "" }
+                let idx = f.id.index - m.builtinCount
+                if idx >= 0 { anchor = TraceExplainer.place(model.userInvariants[idx].location) }
+                else if let lastStep = steps.last { anchor = lastStep.location }
+            }
+            let name = m.name(ofViolation: f.id)
+            let help = Invariant(rawValue: name)?.help ?? "User invariant declared in the spec."
+            r = ViolationReport(invariant: name, message: message, help: help, location: anchor, trace: steps, contextSwitches: ex.contextSwitches)
         }
-        if f.thread < 0 && !(!o0.raised.isEmpty && moves.isEmpty) {
-            message = s.withUnsafeMutableBufferPointer { m.explainState($0.baseAddress!, violation: f.id)?.text ?? "" }
-            let idx = f.id.index - m.builtinCount
-            if idx >= 0 { anchor = model.userInvariants[idx].location.description }
-            else if let lastStep = steps.last { anchor = lastStep.location }
-        }
-        let name = m.name(ofViolation: f.id)
-        let help = Invariant(rawValue: name)?.help ?? "User invariant declared in the spec."
-        return ViolationReport(invariant: name, message: message, help: help, location: anchor, trace: steps, contextSwitches: switches)
+        r.schedule = moves.isEmpty ? nil : schedule
+        r.finalState = explainer.snapshot(s, steps: steps)
+        return r
     }
 
     /// The sentence and anchor of a livelock: which threads go round the cycle, where the
@@ -125,13 +119,13 @@ public struct TraceBuilder {
                 let name = model.threads[t].name
                 if m.finished(p, t) { others.append("\(name) has returned"); continue }
                 let info = model.info[Int(p[model.pcWord(t)])]
-                let at = "\(info.location.file):\(info.location.line) (\(info.statement))"
+                let at = "\(TraceExplainer.place(info.location, column: false)) (\(info.statement))"
                 others.append(m.choices(p, t) == 0 ? "\(name) is blocked at \(at)" : "\(name) can still move at \(at)")
             }
         }
         if !others.isEmpty { text += "; " + others.joined(separator: ", ") }
         // The cycle starts where the state on the cycle has the first cycle thread.
         let pc = Int(state[model.pcWord(cycle[0].thread)])
-        return (text, model.info[pc].location.description)
+        return (text, TraceExplainer.place(model.info[pc].location))
     }
 }

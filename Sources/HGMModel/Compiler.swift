@@ -16,6 +16,8 @@ public struct Compiler {
     var callStack: [String] = []
     /// The statement being compiled, for naming hoisted calls in traces.
     var curStmtText = ""
+    /// The inlined call being compiled (`Model.frames`), stamped on every op emitted.
+    var curFrame: Int32 = -1
     /// The atomic block being compiled (0: none), and per op the outermost atomic block it
     /// lies in, to refuse a goto into a block from outside it.
     var atomicBlock: Int32 = 0
@@ -155,6 +157,7 @@ public struct Compiler {
                 throw fail(t.location, "unknown procedure '\(t.proc)'", didYouMean(t.proc, spec.procs.keys))
             }
             nextSlot = 0; highWater = 0; slotNames = []; callStack = []
+            curStmtText = "thread \(t.name) = \(t.proc)(...)"
             let entry = m.ops.count
             var top = Scope(proc: "thread \(t.name)", retSlot: -1)
             try inline(proc, args: t.args, at: t.location, dst: nil, caller: &top)
@@ -166,6 +169,8 @@ public struct Compiler {
 
     @discardableResult
     mutating func emit(_ op: Op, _ info: OpInfo) -> Int {
+        var info = info
+        if info.frame < 0 { info.frame = curFrame }
         m.ops.append(op); m.info.append(info)
         m.inAtomic.append(atomicBlock != 0)
         opAtomicBlock.append(atomicBlock)
@@ -200,6 +205,13 @@ public struct Compiler {
         for a in args { argExprs.append(try expr(a, &caller)) }
         let frame = nextSlot
         var scope = Scope(proc: proc.name, retSlot: alloc("\(proc.name).return"))
+        let callerFrame = curFrame
+        m.frames.append(CallFrame(procedure: proc.name, callText: curStmtText, callSite: at, parent: callerFrame,
+                                  depth: callerFrame < 0 ? 0 : m.frames[Int(callerFrame)].depth + 1,
+                                  returnSlot: scope.retSlot, returnsValue: dst != nil))
+        curFrame = Int32(m.frames.count - 1)
+        let callerText = curStmtText     // the callee's statements must not rename the caller's hoisted calls
+        defer { curFrame = callerFrame; curStmtText = callerText }
         for (p, e) in zip(proc.params, argExprs) {
             if scope.vars[p.name] != nil { throw fail(p.location, "parameter '\(p.name)' is declared twice") }
             let s = alloc("\(proc.name).\(p.name)")
@@ -283,6 +295,7 @@ public struct Compiler {
             let temps = nextSlot
             let c = try expr(cond, &s)
             let br = emit(.branchFalse(expr: c, target: -1), inf)
+            m.info[br].role = .condition(hasElse: elseB != nil)
             clearTemps(temps, inf)
             try block(thenB, &s)
             var j = -1
@@ -307,6 +320,7 @@ public struct Compiler {
             let temps = nextSlot
             let c = try expr(cond, &s)
             let br = emit(.branchFalse(expr: c, target: -1), inf)
+            m.info[br].role = .loopCondition
             clearTemps(temps, inf)
             nextSlot = temps
             if let bound { emit(.loopCheck(slot: counter, bound: Int32(bound)), inf) }
@@ -514,6 +528,7 @@ public struct Compiler {
             try lower(a, &s, &ca, invariant: false)
             emit(.eval(dst: t, expr: addExpr(ca + [.unary(UOp.not.rawValue), .unary(UOp.not.rawValue)])), info)
             let skip = emit(.branchFalse(expr: addExpr(op == "&&" ? [.local(t)] : [.local(t), .unary(UOp.not.rawValue)]), target: -1), info)
+            m.info[skip].role = .shortCircuit
             var cb: [ExprOp] = []
             try lower(b, &s, &cb, invariant: false)
             emit(.eval(dst: t, expr: addExpr(cb + [.unary(UOp.not.rawValue), .unary(UOp.not.rawValue)])), info)

@@ -1,3 +1,15 @@
+/// One thing a step changed, for traces: the object (`vma_lock(V0)`, `V0.hp0.PUD`,
+/// `mapcount(P0)`, a local `proc.var`...), its value before and after, and a phrase.
+public struct StateChange: Codable, Sendable, Equatable {
+    public var object: String
+    public var before: String
+    public var after: String
+    public var text: String
+    public init(object: String, before: String, after: String, text: String) {
+        self.object = object; self.before = before; self.after = after; self.text = text
+    }
+}
+
 /// Human-readable views of states, for traces: what one step changed.
 extension Machine {
     func threadSet(_ mask: Word) -> String {
@@ -33,21 +45,32 @@ extension Machine {
         return parts.joined(separator: ", ")
     }
 
-    /// The changes between two states, one phrase each.
+    /// The changes between two states, one phrase each (`stateChanges`' texts).
     public func describeChanges(_ a: UnsafePointer<Word>, _ b: UnsafePointer<Word>, thread t: Int) -> [String] {
-        var out: [String] = []
+        stateChanges(a, b, thread: t).map(\.text)
+    }
+
+    /// The changes between two states: what changed (an entry, a table page, a VMA, a lock, a
+    /// page counter or flag, the page cache, a shared variable, i_size, a userfault waiter, a
+    /// local of thread `t` given a value), its value before and after, and a phrase.
+    public func stateChanges(_ a: UnsafePointer<Word>, _ b: UnsafePointer<Word>, thread t: Int) -> [StateChange] {
+        var out: [StateChange] = []
+        func add(_ object: String, _ before: String, _ after: String, _ text: String? = nil) {
+            out.append(StateChange(object: object, before: before, after: after, text: text ?? "\(object): \(before) -> \(after)"))
+        }
         for (v, vm) in model.world.vmas.enumerated() where vm.splitFrom == nil {
             for hp in 0..<vm.pages {
                 for pos in 0..<g.positions {
                     let w = model.entryWord(v, hp, pos)
-                    if a[w] != b[w] { out.append("\(entryName(vma: v, hp: hp, pos: pos)): \(describe(a[w])) -> \(describe(b[w]))") }
+                    if a[w] != b[w] { add(entryName(vma: v, hp: hp, pos: pos), describe(a[w]), describe(b[w])) }
                 }
                 let lw = model.liveWord(v, hp)
                 if a[lw] != b[lw] {
                     for slot in 0..<g.tableSlots {
                         let was = a[lw] & (Word(1) << Word(slot)) != 0, now = b[lw] & (Word(1) << Word(slot)) != 0
                         if was != now {
-                            out.append("\(g.treeLevels[g.depth(ofPos: slot) + 1].name) table below \(entryName(vma: v, hp: hp, pos: slot)) \(now ? "allocated" : "freed")")
+                            let object = "\(g.treeLevels[g.depth(ofPos: slot) + 1].name) table below \(entryName(vma: v, hp: hp, pos: slot))"
+                            add(object, was ? "allocated" : "free", now ? "allocated" : "freed", "\(object) \(now ? "allocated" : "freed")")
                         }
                     }
                 }
@@ -55,40 +78,51 @@ extension Machine {
         }
         for (v, vm) in model.world.vmas.enumerated() {
             let w = model.vmaStateBase + v
-            if a[w] != b[w] { out.append("\(vm.name): \(vmaStateText(a, v)) -> \(vmaStateText(b, v))") }
+            if a[w] != b[w] { add(vm.name, vmaStateText(a, v), vmaStateText(b, v)) }
         }
         for (i, l) in model.lockSlots.enumerated() {
             let o = l.offset
             let n = l.kind == .rwsem ? 3 : 1
-            if (0..<n).contains(where: { a[o + $0] != b[o + $0] }) { out.append("\(l.name): \(lockState(b, i))") }
+            if (0..<n).contains(where: { a[o + $0] != b[o + $0] }) {
+                let after = lockState(b, i)
+                add(l.name, lockState(a, i), after, "\(l.name): \(after)")
+            }
         }
         for p in 0..<model.pageCount {
             for (f, name) in [(Model.PageField.mapcount, "mapcount"), (Model.PageField.refcount, "refcount")] {
                 let w = model.pageWord(p, f)
-                if a[w] != b[w] { out.append("\(name)(P\(p)): \(a[w]) -> \(b[w])") }
+                if a[w] != b[w] { add("\(name)(P\(p))", "\(a[w])", "\(b[w])") }
             }
         }
         for p in 0..<model.pageCount {
             let w = model.pageWord(p, Model.PageField.flags)
             let was = a[w] & Model.PageFlag.notMigratable != 0, now = b[w] & Model.PageFlag.notMigratable != 0
-            if was != now { out.append("P\(p) \(now ? "isolated (HPageMigratable cleared)" : "put back (HPageMigratable set)")") }
+            if was != now {
+                add("HPageMigratable(P\(p))", was ? "cleared" : "set", now ? "cleared" : "set",
+                    "P\(p) \(now ? "isolated (HPageMigratable cleared)" : "put back (HPageMigratable set)")")
+            }
         }
         for i in 0..<model.world.hugepages {
             let w = model.cacheBase + i
             if a[w] != b[w] {
                 func pc(_ x: Word) -> String { x == 0 ? "none" : "P\(x - 1)" }
-                out.append("page cache[\(i)]: \(pc(a[w])) -> \(pc(b[w]))")
+                add("page cache[\(i)]", pc(a[w]), pc(b[w]))
             }
         }
         for (i, v) in model.world.variables.enumerated() {
             let w = model.variablesBase + i
-            if a[w] != b[w] { out.append("\(v.name): \(a[w]) -> \(b[w])") }
+            if a[w] != b[w] { add(v.name, "\(a[w])", "\(b[w])") }
         }
-        if a[model.isizeWord] != b[model.isizeWord] { out.append("i_size: \(a[model.isizeWord]) -> \(b[model.isizeWord]) hugepages") }
+        if a[model.isizeWord] != b[model.isizeWord] {
+            add("i_size", "\(a[model.isizeWord])", "\(b[model.isizeWord])", "i_size: \(a[model.isizeWord]) -> \(b[model.isizeWord]) hugepages")
+        }
         for u in 0..<nThreads {
             let w = model.waitMsgWord(u)
             if a[w] != b[w] {
-                out.append(b[w] == 0 ? "userfault waiter \(model.threads[u].name) woken" : "userfault waiter \(model.threads[u].name) queued at \(b[w] - 1)")
+                let name = model.threads[u].name
+                func st(_ x: Word) -> String { x == 0 ? "not waiting" : "queued at \(x - 1)" }
+                add("userfault waiter \(name)", st(a[w]), st(b[w]),
+                    b[w] == 0 ? "userfault waiter \(name) woken" : "userfault waiter \(name) queued at \(b[w] - 1)")
             }
         }
         if t >= 0 {
@@ -97,7 +131,7 @@ extension Machine {
                 if a[w] != b[w] && b[w] != 0 {
                     let name = model.threads[t].localName(slot: l, at: Int(b[model.pcWord(t)]))
                     if name.contains("$tmp") || name.contains(".loop@") || name.hasSuffix(".return") { continue }
-                    out.append("\(name) = \(describe(b[w]))")
+                    add(name, describe(a[w]), describe(b[w]), "\(name) = \(describe(b[w]))")
                 }
             }
         }

@@ -20,6 +20,8 @@ public struct Model: Sendable {
     public var targets: [Int32] = []
     public var messages: [String] = []
     public var threads: [ThreadInfo] = []
+    /// Every inlined call (`OpInfo.frame` indexes it).
+    public var frames: [CallFrame] = []
 
     // Locks.
     public var lockSlots: [LockSlot] = []

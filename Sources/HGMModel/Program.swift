@@ -150,6 +150,38 @@ public struct OpInfo: Sendable {
     public var location: SourceLocation
     public var procedure: String
     public var statement: String
+    /// The inlined call this operation belongs to: an index into `Model.frames`
+    /// (-1: none, e.g. a model built by hand).
+    public var frame: Int32 = -1
+    /// What a `branchFalse` decides, for traces (`.plain` for every other operation).
+    public var role: OpRole = .plain
+}
+
+/// What a conditional jump stands for in the source, so a trace can say which branch ran.
+public enum OpRole: Sendable, Equatable {
+    case plain
+    /// The condition of an `if`; `hasElse` when the statement has an `else` branch.
+    case condition(hasElse: Bool)
+    /// The condition of a `while` loop.
+    case loopCondition
+    /// The left side of `&&`/`||` deciding whether the right side's steps run.
+    case shortCircuit
+}
+
+/// One inlined procedure call (the compiler inlines every call, so each call site of each
+/// thread is a frame of its own): the callee, the call's source, and the frame it was
+/// called from. A thread's procedure is a frame whose `parent` is -1.
+public struct CallFrame: Sendable {
+    public var procedure: String
+    /// The calling statement's text and location (the thread declaration for a thread's procedure).
+    public var callText: String
+    public var callSite: SourceLocation
+    public var parent: Int32
+    /// 0 for a thread's procedure, 1 for what it calls, and so on.
+    public var depth: Int
+    /// The callee's return-value local (slot), and whether the caller uses the value.
+    public var returnSlot: Int32
+    public var returnsValue: Bool
 }
 
 public struct LockSlot: Sendable {

@@ -35,18 +35,7 @@ enum ReportSupport {
     /// Removes `.` segments and `dir/..` pairs without touching the file system, so
     /// `Specs/races/../lib/rfc-v2.hgm` becomes `Specs/lib/rfc-v2.hgm`. Leading `..` segments
     /// of a relative path are kept.
-    static func normalizedPath(_ p: String) -> String {
-        let absolute = p.hasPrefix("/")
-        var out: [Substring] = []
-        for seg in p.split(separator: "/", omittingEmptySubsequences: true) {
-            if seg == "." { continue }
-            if seg == "..", let last = out.last, last != ".." { out.removeLast(); continue }
-            if seg == "..", absolute { continue }
-            out.append(seg)
-        }
-        let joined = out.joined(separator: "/")
-        return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
-    }
+    static func normalizedPath(_ p: String) -> String { TraceExplainer.displayPath(p) }
 
     /// A URI reference for a spec path: the normalized path percent-encoded (relative paths
     /// stay relative; `:` is encoded so a first segment is never read as a scheme), or a
@@ -148,22 +137,14 @@ enum ReportSupport {
         return out
     }
 
-    /// A violation as plain text: message, trace length, one line per step (number, thread,
-    /// procedure, location, statement) followed by what the step changed, and the help line.
+    /// A violation as plain text: message, trace length, anchor, then the trace as
+    /// `TraceText` renders it (every step: each JUnit testcase and SARIF result stands
+    /// alone), and the help line.
     static func traceText(_ v: ViolationReport) -> String {
         var out = v.message + "\n"
         out += traceSummary(v) + "\n"
         if let loc = v.location { out += "at: \(loc)\n" }
-        let wStep = max(3, v.trace.map { String($0.step).count }.max() ?? 0)
-        let wThread = v.trace.map(\.thread.count).max() ?? 0
-        let wProc = v.trace.map(\.procedure.count).max() ?? 0
-        let wLoc = v.trace.map(\.location.count).max() ?? 0
-        for s in v.trace {
-            if s.step == v.cycleStart { out += cycleMarker(v) + "\n" }
-            out += pad(String(s.step), wStep, right: true) + "  " + pad(s.thread, wThread) + "  " + pad(s.procedure, wProc)
-                + "  " + pad(s.location, wLoc) + "  " + s.statement + "\n"
-            for c in s.changes { out += String(repeating: " ", count: wStep + 4) + "· " + c + "\n" }
-        }
+        for l in TraceText.lines(v, spec: nil) { out += l + "\n" }
         out += "help: \(v.help)\n"
         return out
     }

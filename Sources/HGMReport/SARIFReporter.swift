@@ -156,6 +156,10 @@ public struct SARIFReporter {
                 "expected": expected,
             ] as [String: Any],
         ]
+        if let sc = v.schedule, var props = res["properties"] as? [String: Any] {
+            props["schedule"] = sc
+            res["properties"] = props
+        }
         if let c = v.cycleStart, var props = res["properties"] as? [String: Any] {
             props["cycle_start"] = c
             res["properties"] = props
@@ -165,10 +169,23 @@ public struct SARIFReporter {
                 let p = ReportSupport.position(s.location)
                 var loc = location(file: p.file, line: p.line, column: p.column)
                 let repeats = s.step == v.cycleStart ? ReportSupport.cycleMarker(v) + " " : ""
-                loc["message"] = ["text": "\(repeats)thread \(s.thread): \(s.statement)"]
+                loc["message"] = ["text": "\(repeats)thread \(s.thread): \(s.statement)" + (s.outcome.map { "  \($0)" } ?? "")]
                 loc["logicalLocations"] = [["name": s.procedure, "kind": "function"]]
-                var step: [String: Any] = ["location": loc, "executionOrder": s.step]
-                if !s.changes.isEmpty { step["properties"] = ["changes": s.changes] }
+                var step: [String: Any] = ["location": loc, "executionOrder": s.step, "nestingLevel": s.depth]
+                var props: [String: Any] = [:]
+                if !s.changes.isEmpty { props["changes"] = s.changes.map(\.text) }
+                let local = s.notes.filter { !$0.own }.map { n -> String in
+                    switch n.kind {
+                    case .call: return "call \(n.procedure ?? "") (\(n.location))"
+                    case .return: return "return from \(n.procedure ?? "")" + (n.value.map { " = \($0)" } ?? "")
+                    default: return "\(n.statement) → \(n.phrase) (\(n.location))"
+                    }
+                }
+                if !local.isEmpty { props["local_work"] = local }
+                if !s.origins.isEmpty {
+                    props["origins"] = s.origins.map { "\($0.local) = \($0.value) from step \($0.step)" + ($0.freedAtStep.map { ", table freed at step \($0)" } ?? "") }
+                }
+                if !props.isEmpty { step["properties"] = props }
                 return step
             }
             res["codeFlows"] = [[

@@ -46,20 +46,11 @@ public struct TextReporter {
         case .incomplete: out += paint("INCOMPLETE", "33;1") + "  \(r.spec)\(title)\n  \(r.limit ?? "a limit was reached"): no verdict on the unexplored states\n"
         case .violated: break
         }
-        for v in r.violations {
+        for (i, v) in r.violations.enumerated() {
             out += paint("VIOLATION", "31;1") + " \(v.invariant)  (\(r.spec))\(title)\n"
             out += "  \(v.message)\n"
             if v.traceMissing == nil { out += "  " + ReportSupport.traceSummary(v) + "\n" }
-            let wThread = max(6, v.trace.map(\.thread.count).max() ?? 0)
-            let wProc = max(9, v.trace.map(\.procedure.count).max() ?? 0)
-            let wLoc = v.trace.map { shortPath($0.location).count }.max() ?? 0
-            for s in v.trace {
-                if s.step == v.cycleStart { out += "  " + ReportSupport.cycleMarker(v) + "\n" }
-                let head = "  " + pad(String(s.step), 3, right: true) + "  " + pad(s.thread, wThread) + " " + pad(s.procedure, wProc) + " "
-                    + pad(shortPath(s.location), wLoc) + "  " + s.statement
-                out += head + "\n"
-                for c in s.changes { out += String(repeating: " ", count: 8) + "· " + c + "\n" }
-            }
+            for l in TraceText.lines(v, spec: r.spec, earlier: Array(r.violations[..<i])) { out += "  " + l + "\n" }
             out += "  help: \(v.help)\n"
         }
         for e in r.internalErrors { out += paint(e, "31;1") + "\n" }
@@ -83,9 +74,26 @@ public struct TextReporter {
         return out
     }
 
-    func shortPath(_ p: String) -> String {
-        if let r = p.range(of: "Specs/") { return String(p[r.upperBound...]) }
-        return p.split(separator: "/").suffix(2).joined(separator: "/")
+    /// The outcome of `hgm-check replay`: the violation the schedule reproduces with its
+    /// trace, or the first step that no longer applies (or what the end shows) with the steps
+    /// that did.
+    public func renderReplay(_ r: CheckResult, schedule: String, steps: [TraceStep], failure: String?, failedStep: Int?) -> String {
+        var out = ""
+        if let v = r.violations.first {
+            out += paint("REPLAYED", "31;1") + " \(v.invariant)  (\(r.spec)): the schedule reproduces it in \(v.trace.count) step\(v.trace.count == 1 ? "" : "s")\n"
+            out += "  \(v.message)\n"
+            out += "  " + ReportSupport.traceSummary(v).replacingOccurrences(of: "shortest ", with: "") + "\n"
+            for l in TraceText.lines(v, spec: r.spec) { out += "  " + l + "\n" }
+            out += "  help: \(v.help)\n"
+            return out
+        }
+        out += paint("DOES NOT REPLAY", "33;1") + "  \(r.spec)\n  \(failure ?? "")\n  schedule: \(schedule)\n"
+        if !steps.isEmpty {
+            out += "  the \(steps.count) step\(steps.count == 1 ? "" : "s") that \(failedStep == nil ? "ran" : "applied"):\n"
+            let partial = ViolationReport(steps: steps)
+            for l in TraceText.lines(partial, spec: nil) { out += "  " + l + "\n" }
+        }
+        return out
     }
 
     func pad(_ s: String, _ n: Int, right: Bool = false) -> String {

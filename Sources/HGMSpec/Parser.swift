@@ -349,7 +349,40 @@ public struct Parser {
         return s.trimmingCharacters(in: CharacterSet(charactersIn: " \t{"))
     }
 
+    /// A statement, with `text` its own source: a simple statement whole (across lines,
+    /// whitespace collapsed, comments dropped); a compound one by its header (`if COND`,
+    /// `while COND bound N`), except an `either` that fits on one line, shown whole.
     mutating func parseStmt() throws(DiagnosticError) -> Stmt {
+        let first = pos
+        var st = try parseStmtBody()
+        var last = max(first, pos - 1)
+        switch st.kind {
+        case .ifElse, .whileLoop, .atomic, .either:
+            let oneLine = tokens[first].location.line == tokens[last].location.line
+            if case .either = st.kind, oneLine { break }
+            if let brace = (first...last).first(where: { if case .punct("{") = tokens[$0].kind { return true }; return false }) {
+                last = max(first, brace - 1)
+            }
+        default: break
+        }
+        st.text = sourceText(tokens: first...last)
+        return st
+    }
+
+    /// The source of a run of tokens: each token as written, one space where the source had
+    /// any whitespace or comment between two tokens.
+    func sourceText(tokens range: ClosedRange<Int>) -> String {
+        var out: [UInt8] = []
+        for i in range {
+            let t = tokens[i]
+            if case .eof = t.kind { break }
+            if i > range.lowerBound && t.start > tokens[i - 1].end { out.append(32) }
+            out.append(contentsOf: text[t.start..<min(t.end, text.count)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    mutating func parseStmtBody() throws(DiagnosticError) -> Stmt {
         let t = tok
         let l = t.location
         let text = lineText(from: t)

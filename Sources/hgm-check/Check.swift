@@ -29,11 +29,11 @@ struct Check: ParsableCommand {
         let sources = SourceMap()
         var results: [CheckResult] = []
         var errors: [String] = []
-        let tty = isatty(2) != 0
+        Interrupts.install()
         for spec in loadSpecs(paths, sources: sources, errors: &errors) {
-            let progress = tty ? Progress() : nil
+            let progress = ProgressLine.make("check \(spec.main.path)")
             let r = Pipeline.run(spec, limits: limits.search(), z3Timeout: z3.z3Timeout, noProve: noProve, observer: progress, reference: reference)
-            progress?.done()
+            progress?.finish()
             switch r {
             case .success(let x): results.append(x)
             case .failure(let e): reportDiagnostics(e, sources: sources, errors: &errors)

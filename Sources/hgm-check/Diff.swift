@@ -62,8 +62,11 @@ struct Diff: ParsableCommand {
         }
         var results: [CheckResult] = []
         let cache = ObligationCache()       // BASE and HEAD share their geometry's obligations
-        for spec in [b, h] {
-            switch Pipeline.run(spec, limits: limits.search(), z3Timeout: z3.z3Timeout, noProve: noProve, cache: cache) {
+        Interrupts.install()
+        for (side, spec) in [("base", b), ("head", h)] {
+            let progress = ProgressLine.make("diff \(side) \(spec.main.path)")
+            defer { progress?.finish() }
+            switch Pipeline.run(spec, limits: limits.search(), z3Timeout: z3.z3Timeout, noProve: noProve, observer: progress, cache: cache) {
             case .success(let r): results.append(r)
             case .failure(let e): reportDiagnostics(e, sources: sources, errors: &errors)
             }

@@ -21,7 +21,7 @@ struct HGMCheckCommand: ParsableCommand {
             counterexample, 2 a usage or spec error, 3 incomplete (a limit was reached) or unknown (Z3).
             """,
         version: "hgm-check 0.1.0 (Z3 \(Z3Version.string))",
-        subcommands: [Check.self, Prove.self, Gate.self, Diff.self],
+        subcommands: [Check.self, Prove.self, Gate.self, Diff.self, Replay.self],
         defaultSubcommand: nil)
 
     static func main() {
@@ -63,6 +63,26 @@ struct ReportOptions: ParsableArguments {
         }
     }
     var color: Bool { output == nil && useColor() }
+
+    /// `--output` must be writable before the run starts, so a long run never ends in "cannot
+    /// write": its folder exists and is writable, and the file, if it exists, is a writable
+    /// regular file. (Nothing is created or truncated here.)
+    func validate() throws {
+        guard let output else { return }
+        if output.isEmpty { throw ValidationError("--output: the file name is empty") }
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: output, isDirectory: &isDir) {
+            if isDir.boolValue { throw ValidationError("--output '\(output)' is a folder; name a file") }
+            if !fm.isWritableFile(atPath: output) { throw ValidationError("--output '\(output)' is not writable") }
+            return
+        }
+        let dir = (output as NSString).deletingLastPathComponent.isEmpty ? "." : (output as NSString).deletingLastPathComponent
+        guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw ValidationError("--output '\(output)': the folder '\(dir)' does not exist")
+        }
+        if !fm.isWritableFile(atPath: dir) { throw ValidationError("--output '\(output)': the folder '\(dir)' is not writable") }
+    }
 }
 
 struct Limits: ParsableArguments {
@@ -89,22 +109,16 @@ struct Limits: ParsableArguments {
     }
     /// The largest `--max-memory` whose byte count fits in an `Int` (8 EiB).
     static let maxMemoryMiB = Int.max >> 20
-    /// The limits of one spec's search; `sharing` runs (gate's jobs) share the cores.
+    /// The limits of one spec's search; `sharing` runs (gate's jobs) share the cores and
+    /// the default memory budget.
     func search(sharing runs: Int = 1) -> SearchLimits {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        return SearchLimits(maxStates: maxStates, maxDepth: maxDepth, timeout: timeout,
-                            maxMemoryBytes: maxMemory.map { $0 << 20 } ?? MemoryBudget.defaultBytes().map { $0 / max(1, runs) },
-                            workers: workers ?? max(1, cores / max(1, runs)))
+        var l = SearchLimits(maxStates: maxStates, maxDepth: maxDepth, timeout: timeout,
+                             maxMemoryBytes: maxMemory.map { $0 << 20 } ?? MemoryBudget.defaultBytes().map { $0 / max(1, runs) },
+                             workers: workers ?? max(1, cores / max(1, runs)))
+        l.cancellation = Interrupts.flag
+        return l
     }
-}
-
-/// Shows progress on stderr when it is a terminal.
-final class Progress: SearchObserver {
-    func progress(states: Int, depth: Int, statesPerSecond: Double) {
-        let line = String(format: "\r  … %d states, depth %d, %.0f states/s   ", states, depth, statesPerSecond)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-    func done() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
 }
 
 struct Z3Options: ParsableArguments {

@@ -12,6 +12,7 @@ enum Pipeline {
     static func run(_ spec: LoadedSpec, limits: SearchLimits, z3Timeout: UInt32, noProve: Bool,
                     observer: SearchObserver? = nil, reference: Bool = false, cache: ObligationCache? = nil) -> Result<CheckResult, DiagnosticError> {
         if let e = nothingToCheck(spec) { return .failure(e) }
+        if let c = limits.cancellation, c.isCancelled { return .success(notRun(spec, c.reason)) }
         var limits = limits
         limits.since = Date()           // --timeout covers compiling, the search, traces and Z3
         var result: CheckResult
@@ -24,7 +25,7 @@ enum Pipeline {
         } else {
             result = Checker.obligationsOnlyResult(spec)
         }
-        if !noProve {
+        if !noProve && limits.cancellation?.isCancelled != true {
             switch Result(catching: { () throws(DiagnosticError) -> [ArithmeticObligation] in try Checker.obligations(spec) }) {
             case .success(let obs): result.obligations = Checker.prove(obs, timeoutMs: z3Timeout, deadline: limits.deadline, cache: cache)
             case .failure(let e): return .failure(e)
@@ -32,6 +33,16 @@ enum Pipeline {
         }
         if result.searched { result.stats.processPeakRSSBytes = processPeakRSSBytes() }     // after everything, Z3 included
         return .success(result)
+    }
+
+    /// The result of a spec an interrupt stopped before it ran: incomplete, nothing explored.
+    static func notRun(_ spec: LoadedSpec, _ reason: String) -> CheckResult {
+        var r = Checker.obligationsOnlyResult(spec)
+        r.searched = Checker.hasScenario(spec)
+        r.verdict = .incomplete
+        r.limit = "\(reason) before this spec ran"
+        r.expectationMet = nil
+        return r
     }
 
     /// A spec with neither threads nor prove blocks (its own or imported) has nothing to

@@ -37,7 +37,14 @@ struct Prove: ParsableCommand {
         var errors: [String] = []
         var results: [CheckResult] = []
         let started = Date()
-        for spec in loadSpecs(paths, sources: sources, errors: &errors) {
+        Interrupts.install()
+        let specs = loadSpecs(paths, sources: sources, errors: &errors)
+        let progress = ProgressLine.make("prove", specs: specs.count)
+        defer { progress?.finish() }
+        var skipped = 0
+        for spec in specs {
+            defer { progress?.specDone() }
+            if Interrupts.flag.isCancelled { skipped += 1; continue }
             if let e = Pipeline.nothingToCheck(spec) { reportDiagnostics(e, sources: sources, errors: &errors); continue }
             switch Result(catching: { () throws(DiagnosticError) -> [ArithmeticObligation] in try Checker.obligations(spec, generated: !onlyBlocks) }) {
             case .success(let obs):
@@ -64,7 +71,11 @@ struct Prove: ParsableCommand {
         case .junit, .sarif:
             try report.emit(Pipeline.render(results, errors: errors, options: report))
         }
-        let code = Pipeline.exitCode(results, errors: errors)
+        var code = Pipeline.exitCode(results, errors: errors)
+        if skipped > 0 {
+            FileHandle.standardError.write(Data("hgm-check prove: \(Interrupts.flag.reason): \(skipped) spec(s) not proved\n".utf8))
+            if code == Exit.holds { code = Exit.incomplete }
+        }
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -54,7 +54,14 @@ final class JSONReportSchemaTests: XCTestCase {
         XCTAssertGreaterThan(lassoViolations[0]["cycle_start"] as? Int ?? 0, 1, "the livelock spec reports a lasso")
         lassoViolations[0]["cycle_start"] = 0
         lasso["violations"] = lassoViolations
-        let bad = [missingVerdict, unknownKey, badVerdict, camel, badTrace, lasso]
+        // A change must be structured ({"object", "before", "after", "text"}), not a phrase.
+        var stringChange = good
+        var scv = good["violations"] as! [[String: Any]]
+        var steps = scv[0]["trace"] as! [[String: Any]]
+        steps[0]["changes"] = ["fault_mutex[0]: held by B"]
+        scv[0]["trace"] = steps
+        stringChange["violations"] = scv
+        let bad = [missingVerdict, unknownKey, badVerdict, camel, badTrace, lasso, stringChange]
         let errors = try jsonSchemaErrors(try [good].map(text) + bad.map(text), schema: reportSchema.path, validatorClass: "Draft7Validator")
         XCTAssertEqual(errors[0], [], "the unmodified report must validate")
         for (i, e) in errors.dropFirst().enumerated() { XCTAssertNotEqual(e, [], "broken report \(i) was accepted") }

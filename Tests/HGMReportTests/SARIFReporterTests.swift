@@ -67,7 +67,7 @@ final class SARIFReporterTests: XCTestCase {
                 for (s, t) in zip(steps, v.trace) {
                     XCTAssertEqual(s["executionOrder"] as? Int, t.step)
                     let loc = try XCTUnwrap(s["location"] as? [String: Any])
-                    XCTAssertEqual((loc["message"] as? [String: Any])?["text"] as? String, "thread \(t.thread): \(t.statement)")
+                    XCTAssertEqual((loc["message"] as? [String: Any])?["text"] as? String, "thread \(t.thread): \(t.statement)" + (t.outcome.map { "  \($0)" } ?? ""))
                     let p = try XCTUnwrap(loc["physicalLocation"] as? [String: Any])
                     let stepURI = try XCTUnwrap((p["artifactLocation"] as? [String: Any])?["uri"] as? String)
                     let want = splitLocation(t.location)
@@ -75,7 +75,7 @@ final class SARIFReporterTests: XCTestCase {
                     XCTAssertFalse(stepURI.contains(".."), stepURI)
                     XCTAssertEqual((p["region"] as? [String: Any])?["startLine"] as? Int, want.line)
                     XCTAssertEqual(((loc["logicalLocations"] as? [[String: Any]])?.first)?["name"] as? String, t.procedure)
-                    XCTAssertEqual((s["properties"] as? [String: Any])?["changes"] as? [String] ?? [], t.changes)
+                    XCTAssertEqual((s["properties"] as? [String: Any])?["changes"] as? [String] ?? [], t.changes.map(\.text))
                     try assertLineExists(uri: stepURI, line: want.line)
                 }
                 // Expected by the spec: reported, but suppressed in source with the reason.
