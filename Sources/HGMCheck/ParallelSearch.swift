@@ -115,6 +115,7 @@ struct ParallelBreadthFirstSearch {
 
         let control = SearchControl()
         if let to = limits.timeout { control.deadline = SearchLimits.uptimeDeadline(in: to) }
+        control.cancellation = limits.cancellation
         var lastReport = start
         let room = ParallelBreadthFirstSearch.chunk * fanout * workers
         if let why = ParentLog.unsupported(model) { limit = why; frontier.chunks = []; frontier.counts = [] }
@@ -212,13 +213,13 @@ struct ParallelBreadthFirstSearch {
             peak = max(peak, mem)
             if let full = ParentLog.full(parents.count) { limit = full; break }
             if ws.contains(where: \.timedOut) || control.timedOut { limit = "timeout \(limits.timeout ?? 0) s reached"; break }
+            if let c = limits.cancellation, c.isCancelled { limit = c.reason; break }
             if control.stopped { limit = "max-states \(limits.maxStates ?? 0) reached"; break }
             let count = visited.count
             if let ms = limits.maxStates, count >= ms, ws.contains(where: { $0.next.count > 0 }) { limit = "max-states \(ms) reached"; break }
             if outOfMemory || budget.map({ mem >= $0 }) == true { limit = memoryLimit(depth); break }
             let now = Date()
             if let to = limits.timeout, now.timeIntervalSince(start) >= to { limit = "timeout \(to) s reached"; break }
-            if let c = limits.cancellation, c.isCancelled { limit = c.reason; break }
             if let o = observer, now.timeIntervalSince(lastReport) >= 1 {
                 lastReport = now
                 o.progress(states: count, depth: depth, statesPerSecond: Double(count) / now.timeIntervalSince(start))
@@ -291,6 +292,8 @@ final class SearchControl: @unchecked Sendable {
     private(set) var needsRoom = false
     /// Uptime (ns) at which the search stops; 0: none.
     var deadline: UInt64 = 0
+    /// Ctrl-C: the search stops at the next chunk.
+    var cancellation: CancellationFlag?
     init() { lock = .allocate(capacity: 1); pthread_mutex_init(lock, nil) }
     deinit { pthread_mutex_destroy(lock); lock.deallocate() }
     /// A new level of `n` chunks; `full(k)` says whether the visited set needs room before
@@ -303,6 +306,7 @@ final class SearchControl: @unchecked Sendable {
     func take() -> Int? {
         pthread_mutex_lock(lock); defer { pthread_mutex_unlock(lock) }
         if !stopped && deadline != 0 && DispatchTime.now().uptimeNanoseconds >= deadline { stopped = true; timedOut = true }
+        if let c = cancellation, c.isCancelled { stopped = true }
         if stopped || needsRoom || nextChunk >= chunks { return nil }
         if full(unclaimed) { needsRoom = true; return nil }
         nextChunk += 1
