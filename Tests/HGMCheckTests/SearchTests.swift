@@ -34,6 +34,40 @@ final class FingerprintSetTests: XCTestCase {
         XCTAssertLessThanOrEqual(Double(set.bytes) / Double(set.count), 16.0)
     }
 
+    /// The compact set keeps whole 64-bit fingerprints (its slots keep only the low bits,
+    /// the rest is the slot's position): fingerprints that differ only in their top bits, or
+    /// only in their low bits, stay apart through every growth; a Swift Set is the oracle.
+    func testQuotientingLosesNoBitAcrossGrowths() {
+        var set = FingerprintSet(capacity: 256)
+        var oracle = Set<UInt64>()
+        var x: UInt64 = 0x1234_5678_9ABC_DEF1
+        for i in 0..<300_000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            // Near neighbours: same low bits with a different top bit, and the reverse.
+            let fp = i % 3 == 0 ? x : i % 3 == 1 ? x ^ (1 << 63) : x ^ 1
+            XCTAssertEqual(set.insert(fp), oracle.insert(fp).inserted, "fingerprint \(fp) at \(i)")
+        }
+        XCTAssertEqual(set.count, oracle.count)
+        var seen = 0
+        set.forEach { XCTAssertTrue(oracle.contains($0)); seen += 1 }
+        XCTAssertEqual(seen, oracle.count)
+        for fp in oracle.prefix(1000) {
+            XCTAssertTrue(set.contains(fp))
+            XCTAssertEqual(set.contains(fp ^ (1 << 40)), oracle.contains(fp ^ (1 << 40)))
+        }
+        XCTAssertLessThan(Double(set.bytes) / Double(set.count), 9.6)     // 7-byte slots at this size
+    }
+
+    /// Slot sizes by capacity: 8 bytes below 2¹⁶ slots, 7 below 2²⁴, 6 from there (so
+    /// 6 / 0.77 ≤ 7.8 bytes a state at the lowest load after a growth), 5 from 2³².
+    func testSlotBytesShrinkAsTheTableGrows() {
+        XCTAssertEqual(FingerprintSet.slotBytes(capacity: 1 << 12), 8)
+        XCTAssertEqual(FingerprintSet.slotBytes(capacity: (1 << 16) + 1), 7)
+        XCTAssertEqual(FingerprintSet.slotBytes(capacity: 1 << 24), 6)
+        XCTAssertEqual(FingerprintSet.slotBytes(capacity: 1 << 32), 5)
+        XCTAssertLessThanOrEqual(6 / (FingerprintSet.maxLoad / FingerprintSet.growth), 8.0)
+    }
+
     func testFingerprintDependsOnEveryWord() {
         var a: [Word] = [1, 2, 3, 4, 5]
         let f0 = a.withUnsafeBufferPointer { fingerprint($0.baseAddress!, 5) }
