@@ -21,9 +21,11 @@ public struct FingerprintSet: ~Copyable {
     private var slotBytes: Int
     private var remBits: Int
     private var slotMask: UInt64
-    /// Counts at which the set grows, and at which it is full.
+    /// Counts at which the set grows, at which it is full, and at which it grows whatever the
+    /// budget (the successors of the state being expanded must still find room).
     private var growAt: Int
     private var fullAt: Int
+    private var hardAt: Int
     /// Fingerprints whose displacement outgrew a byte, kept aside until the next growth.
     private var aside: [UInt64] = []
     /// The most a growth may allocate (bytes); set by the search from its memory budget.
@@ -41,7 +43,7 @@ public struct FingerprintSet: ~Copyable {
         let cap = max(256, capacity)
         self.capacity = cap
         (slotBytes, remBits, slotMask) = FingerprintSet.layout(cap)
-        (growAt, fullAt) = FingerprintSet.thresholds(cap)
+        (growAt, fullAt, hardAt) = FingerprintSet.thresholds(cap)
         raw = FingerprintSet.allocate(cap, slotBytes)
     }
     deinit { raw.deallocate() }
@@ -52,7 +54,7 @@ public struct FingerprintSet: ~Copyable {
         let b = (r + 8 + 7) / 8
         return (b, r, b == 8 ? ~0 : (1 << UInt64(8 * b)) - 1)
     }
-    private static func thresholds(_ cap: Int) -> (Int, Int) { (Int(Double(cap) * maxLoad), Int(Double(cap) * 0.97)) }
+    private static func thresholds(_ cap: Int) -> (Int, Int, Int) { (Int(Double(cap) * maxLoad), Int(Double(cap) * 0.97), cap - 2) }
     /// Zeroed slots, with 8 bytes of padding so every slot can be read as one word.
     private static func allocate(_ cap: Int, _ b: Int) -> UnsafeMutableRawPointer {
         let p = UnsafeMutableRawPointer.allocate(byteCount: cap * b + 8, alignment: 8)
@@ -83,7 +85,7 @@ public struct FingerprintSet: ~Copyable {
 
     /// Inserts; true when the fingerprint was new.
     @inline(__always) public mutating func insert(_ fp: UInt64) -> Bool {
-        if count >= growAt && !memoryFull { grow() }
+        if count >= growAt && (!memoryFull || count >= hardAt) { grow(force: count >= hardAt) }
         if count >= fullAt { memoryFull = true }       // the search stops after this state
         if !aside.isEmpty && aside.contains(fp) { return false }
         let r = fp & FingerprintSet.mask(remBits)
@@ -146,15 +148,18 @@ public struct FingerprintSet: ~Copyable {
         aside.forEach(body)
     }
 
-    mutating func grow() {
+    /// Grows by `growth`, unless that would take more than `growthBytes` and is not `force`d.
+    mutating func grow(force: Bool = false) {
         let newCap = max(capacity + 256, Int(Double(capacity) * FingerprintSet.growth))
         let (b, r, m) = FingerprintSet.layout(newCap)
-        guard newCap * b + 8 <= growthBytes else { memoryFull = true; return }
+        guard force || newCap * b + 8 <= growthBytes else { memoryFull = true; return }
+        let wasFull = memoryFull
         var next = FingerprintSet(capacity: newCap)
         precondition(next.slotBytes == b && next.remBits == r && next.slotMask == m)
         forEach { _ = next.insertFresh($0) }
         swap(&self, &next)
         growthBytes = next.growthBytes
+        memoryFull = wasFull
     }
 
     /// Inserts a fingerprint known to be absent (while growing).
